@@ -1,0 +1,143 @@
+/**
+ * `defineSessions({ name: cookie<T>(), … })`: the one place sessions are
+ * declared. Names are the object keys; every stage is checked here, at boot,
+ * and the data types flow to every `get`/`set`.
+ *
+ * @example
+ * export const sessions = defineSessions({
+ *   user_session: cookie<User>({ transform: encrypted({ secret: process.env.SESSION_SECRET }) }),
+ * });
+ * export const GET = sessions.handler(async (request, { session }) =>
+ *   Response.json(await session.get('user_session')));
+ */
+import { parse as parseCookies } from 'cookie';
+import type { SessionAccessor } from './accessor';
+import { isCrossSiteRequest } from './cross-site';
+import type { AnySessionDefinition, SessionData } from './definition';
+import { SessionConfigError, SessionStorageError } from './errors';
+import { type RequestSessions, RequestSessionsImpl } from './request-sessions';
+import { type SessionRuntime, compileSession } from './runtime';
+
+export type SessionHandler<Data, C> = (
+  request: Request,
+  context: C & { session: RequestSessions<Data> },
+) => Response | Promise<Response>;
+
+export type RouteHandler<C> = (request: Request, context: C) => Promise<Response>;
+
+export interface ProtectOptions<V, P> {
+  /** Turns the session into a principal; null/undefined refuses the request. Default: the session itself. */
+  validate?: (value: V, request: Request) => P | null | undefined | Promise<P | null | undefined>;
+  /** The answer when there is no valid session. Default: 401 `{ "error": "…" }`. */
+  challenge?: (request: Request) => Response | Promise<Response>;
+}
+
+export interface RequireOptions<V> {
+  /** Where to send a visitor without a (valid) session. */
+  redirectTo: string;
+  validate?: (value: V) => boolean | Promise<boolean>;
+}
+
+export interface Sessions<Data> {
+  /** The session names, as defined. */
+  readonly names: readonly (keyof Data & string)[];
+  /** Sessions for any Web Request; finish with `applyTo(response)`. */
+  forRequest(request: Request): RequestSessions<Data>;
+  /**
+   * Wraps a Route Handler: refuses cross-site state-changing requests that
+   * carry a cookie session (403), answers 503 on a session storage fault, and
+   * adds the session headers to the response the handler returns.
+   */
+  handler<C = unknown>(fn: SessionHandler<Data, C>): RouteHandler<C>;
+  /** Like `handler`, but only runs `fn` when session `name` is present (and valid). */
+  protect<K extends keyof Data & string, P = Data[K], C = unknown>(
+    name: K,
+    options: ProtectOptions<Data[K], P>,
+    fn: (request: Request, context: C & { session: RequestSessions<Data>; principal: P }) => Response | Promise<Response>,
+  ): RouteHandler<C>;
+  /** Server Actions and Server Components (Next.js): sessions through `next/headers`. */
+  current(): Promise<SessionAccessor<Data>>;
+  /** Server Components and pages: the session's data, or a redirect to `redirectTo`. */
+  require<K extends keyof Data & string>(name: K, options: RequireOptions<Data[K]>): Promise<Data[K]>;
+}
+
+export function defineSessions<Defs extends Record<string, AnySessionDefinition>>(
+  definitions: Defs,
+): Sessions<SessionData<Defs>> {
+  type Data = SessionData<Defs>;
+  if (typeof definitions !== 'object' || definitions === null) {
+    throw new SessionConfigError('defineSessions() takes an object: { sessionName: cookie<T>() | header<T>() }.');
+  }
+  const runtimes = new Map<string, SessionRuntime>();
+  const wireNames = new Map<string, string>();
+  for (const [name, definition] of Object.entries(definitions)) {
+    const runtime = compileSession(name, definition);
+    const wireKey = `${runtime.transport.kind}:${runtime.transport.wireName.toLowerCase()}`;
+    const other = wireNames.get(wireKey);
+    if (other !== undefined) {
+      throw new SessionConfigError(`Sessions "${other}" and "${name}" both use the ${runtime.transport.kind} "${runtime.transport.wireName}".`);
+    }
+    wireNames.set(wireKey, name);
+    runtimes.set(name, runtime);
+  }
+  const cookieSessions = [...runtimes.values()].filter((r) => r.transport.kind === 'cookie' && !r.allowCrossSite);
+
+  const carriesGuardedCookie = (request: Request): boolean => {
+    const header = request.headers.get('cookie');
+    if (!header || cookieSessions.length === 0) return false;
+    const jar = parseCookies(header);
+    return cookieSessions.some((r) => jar[r.transport.wireName] !== undefined);
+  };
+
+  const run = async <C>(request: Request, context: C, fn: SessionHandler<Data, C>): Promise<Response> => {
+    if (isCrossSiteRequest(request) && carriesGuardedCookie(request)) {
+      return Response.json({ error: 'Cross-site request refused.' }, { status: 403 });
+    }
+    const session = new RequestSessionsImpl<Data>(runtimes, request);
+    let response: Response;
+    try {
+      response = await fn(request, { ...(context as C & object), session } as C & { session: RequestSessions<Data> });
+    } catch (error) {
+      // A store outage is not "logged out": answer 503 and leave the client's cookie alone.
+      if (error instanceof SessionStorageError) {
+        return Response.json(
+          { error: 'Session storage is unavailable. Try again shortly.' },
+          { status: 503, headers: { 'Retry-After': '5', 'Cache-Control': 'no-store' } },
+        );
+      }
+      throw error;
+    }
+    return session.applyTo(response);
+  };
+
+  return {
+    names: [...runtimes.keys()] as (keyof Data & string)[],
+
+    forRequest: (request) => new RequestSessionsImpl<Data>(runtimes, request),
+
+    handler: (fn) => (request, context) => run(request, context, fn),
+
+    protect: (name, options, fn) => (request, context) =>
+      run(request, context, async (req, ctx) => {
+        const value = await ctx.session.get(name);
+        const principal =
+          value === undefined ? undefined : options.validate ? await options.validate(value, req) : (value as unknown);
+        if (principal === undefined || principal === null) {
+          return options.challenge
+            ? options.challenge(req)
+            : Response.json({ error: 'Authentication required.' }, { status: 401 });
+        }
+        return fn(req, { ...ctx, principal: principal as never });
+      }),
+
+    async current() {
+      const { currentSessions } = await import('./next/current');
+      return currentSessions<Data>(runtimes);
+    },
+
+    async require(name, options) {
+      const { requireSession } = await import('./next/current');
+      return requireSession<Data, typeof name>(runtimes, name, options);
+    },
+  };
+}

@@ -1,0 +1,150 @@
+/**
+ * The state of one session during one request: loaded lazily on first use,
+ * written at once by `set` (so errors surface at the call site), and turned
+ * into response headers at the end.
+ */
+import { SessionUnsupportedError } from './errors';
+import { nowSeconds } from './internal/runtime';
+import type { SessionRuntime } from './runtime';
+import type { Outgoing } from './transport/transport';
+import type { SessionTimes } from './types';
+
+export interface SlotContext {
+  /** The raw value the client sent for this session, or undefined. */
+  receive(runtime: SessionRuntime): string | undefined;
+  /**
+   * Called whenever the slot decides what to send. `explicit` is false for
+   * renewals and for clearing invalid input, which the caller did not ask for.
+   */
+  emit?(runtime: SessionRuntime, outgoing: Outgoing, explicit: boolean): void;
+}
+
+export class SessionSlot {
+  private loading: Promise<void> | undefined;
+  private value: unknown;
+  private times: SessionTimes | undefined;
+  private id: string | undefined;
+  outgoing: Outgoing | undefined;
+
+  constructor(
+    readonly runtime: SessionRuntime,
+    private readonly context: SlotContext,
+  ) {}
+
+  async get(): Promise<unknown> {
+    await this.ensureLoaded();
+    return this.value;
+  }
+
+  async set(value: unknown): Promise<void> {
+    const { runtime } = this;
+    // Serialize first: a bad value fails before any I/O.
+    const payload = runtime.serializer.serialize(value);
+    // By id we must know the current id to keep it; with an absolute timeout, the creation time.
+    if (runtime.tracker.byId || runtime.expiry.keepsCreationTime) await this.ensureLoaded();
+    const now = nowSeconds();
+    const times = runtime.expiry.issue(this.times?.createdAt ?? now, now);
+    await this.write(payload, times, now, true);
+    this.value = value;
+  }
+
+  async clear(): Promise<void> {
+    const { runtime } = this;
+    if (runtime.tracker.byId) {
+      await this.ensureLoaded();
+      if (this.id !== undefined) await runtime.tracker.invalidate(this.id);
+    }
+    this.loading = Promise.resolve();
+    this.value = undefined;
+    this.times = undefined;
+    this.id = undefined;
+    this.send({ kind: 'clear' }, true);
+  }
+
+  async getId(): Promise<string | undefined> {
+    this.assertById('id');
+    await this.ensureLoaded();
+    return this.id;
+  }
+
+  async regenerate(): Promise<void> {
+    this.assertById('regenerate');
+    await this.ensureLoaded();
+    const oldId = this.id;
+    if (oldId === undefined || this.value === undefined) return;
+    const payload = this.runtime.serializer.serialize(this.value);
+    this.id = undefined;
+    const now = nowSeconds();
+    await this.write(payload, this.runtime.expiry.issue(this.times?.createdAt ?? now, now), now, true);
+    await this.runtime.tracker.invalidate(oldId);
+  }
+
+  private ensureLoaded(): Promise<void> {
+    if (!this.loading) {
+      this.loading = this.load().catch((error: unknown) => {
+        // A storage fault must not be cached as "no session": the next call tries again.
+        this.loading = undefined;
+        throw error;
+      });
+    }
+    return this.loading;
+  }
+
+  private async load(): Promise<void> {
+    const { runtime } = this;
+    const raw = this.context.receive(runtime);
+    if (raw === undefined) return;
+    const opened = await runtime.chain.read(raw);
+    if (!opened) return this.reject();
+    const tracked = await runtime.tracker.load(opened.value, opened.times);
+    if (!tracked) return this.reject();
+    const now = nowSeconds();
+    if (runtime.enforcesExpiry && !runtime.expiry.isLive(tracked.times, now)) return this.reject();
+    let value: unknown;
+    try {
+      value = await runtime.serializer.deserialize(tracked.payload);
+    } catch {
+      // By contract a serializer throws for data it cannot read: that is "no session".
+      return this.reject();
+    }
+    this.value = value;
+    this.times = tracked.times;
+    this.id = tracked.id;
+    if (opened.stale || (runtime.enforcesExpiry && runtime.expiry.shouldRenew(tracked.times, now))) {
+      // Re-issue with the current key, or with a fresh idle deadline.
+      const times = runtime.expiry.issue(tracked.times?.createdAt ?? now, now);
+      await this.write(tracked.payload, times, now, false);
+    }
+  }
+
+  private async write(payload: string, times: SessionTimes, now: number, explicit: boolean): Promise<void> {
+    const { runtime } = this;
+    const ttl = runtime.expiry.storageTtl(times, now);
+    const saved = await runtime.tracker.save(payload, times, ttl, this.id);
+    // By id, deadlines live in the record; the client's value is the bare id.
+    const wire = await runtime.chain.write(saved.token, runtime.tracker.byId ? undefined : times);
+    runtime.transport.assertFits(runtime.name, wire);
+    this.times = times;
+    this.id = saved.id;
+    this.loading ??= Promise.resolve();
+    this.send({ kind: 'set', value: wire, maxAge: runtime.expiry.cookieMaxAge(times, now) }, explicit);
+  }
+
+  private reject(): void {
+    // Invalid input from the client: no session, and the response tells the client to drop it.
+    this.send({ kind: 'clear' }, false);
+  }
+
+  private send(outgoing: Outgoing, explicit: boolean): void {
+    this.outgoing = outgoing;
+    this.context.emit?.(this.runtime, outgoing, explicit);
+  }
+
+  private assertById(method: string): void {
+    if (!this.runtime.tracker.byId) {
+      throw new SessionUnsupportedError(
+        `${method}() needs a session kept by id; "${this.runtime.name}" is kept by value. Give it a \`storage\` to use ${method}().`,
+      );
+    }
+  }
+}

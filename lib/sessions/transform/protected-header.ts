@@ -1,0 +1,66 @@
+/**
+ * The JOSE protected header shared by `encrypted` (JWE) and `signed` (JWS).
+ * Expiry travels here, inside the protected value, so custom and Ktor
+ * transformers see only the bare serialized session.
+ */
+import { fromBase64url, fromUtf8 } from '../internal/encoding';
+import type { SessionTimes } from '../types';
+
+/** Longest value we try to open: the cookie limit. Checked before any crypto. */
+export const MAX_PROTECTED_LENGTH = 4096;
+
+export interface ProtectedHeader {
+  kid?: string;
+  times: SessionTimes;
+}
+
+type Expected = Readonly<Record<string, string>>;
+
+const TIME_FIELDS = new Set(['iat', 'exp']);
+
+/** Serializes the header; field order is fixed so equal inputs give equal bytes. */
+export function headerJson(fixed: Expected, kid: string, times: SessionTimes | undefined): string {
+  const header: Record<string, string | number> = { ...fixed, kid };
+  if (times?.createdAt !== undefined) header.iat = times.createdAt;
+  if (times?.expiresAt !== undefined) header.exp = times.expiresAt;
+  return JSON.stringify(header);
+}
+
+/**
+ * Parses and checks a header against an exact allowlist: the `fixed` fields
+ * with their exact values, plus optional `kid`, `iat`, `exp`. Anything else
+ * (`zip`, `crit`, `jku`, `jwk`, another `alg`…) is rejected before any crypto.
+ */
+export function parseProtectedHeader(encoded: string, fixed: Expected): ProtectedHeader | undefined {
+  if (encoded.length > 512) return undefined;
+  const bytes = fromBase64url(encoded);
+  const json = bytes && fromUtf8(bytes);
+  if (json === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
+  const fields = parsed as Record<string, unknown>;
+  for (const [name, expected] of Object.entries(fixed)) {
+    if (fields[name] !== expected) return undefined;
+  }
+  const times: SessionTimes = {};
+  let kid: string | undefined;
+  for (const [name, value] of Object.entries(fields)) {
+    if (name in fixed) continue;
+    if (name === 'kid') {
+      if (typeof value !== 'string' || value.length === 0 || value.length > 64) return undefined;
+      kid = value;
+    } else if (TIME_FIELDS.has(name)) {
+      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) return undefined;
+      if (name === 'iat') times.createdAt = value;
+      else times.expiresAt = value;
+    } else {
+      return undefined;
+    }
+  }
+  return { kid, times };
+}
