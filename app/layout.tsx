@@ -10,6 +10,11 @@ export const metadata: Metadata = {
 
 const links = [
   { href: '/', label: 'Counter' },
+  { href: '/cart', label: 'Header cart' },
+  { href: '/basket', label: 'Basket' },
+  { href: '/login', label: 'Log in' },
+  { href: '/account', label: 'Account' },
+  { href: '/inspector', label: 'Inspector' },
 ];
 
 export default function RootLayout({ children }: { children: ReactNode }) {

@@ -1,11 +1,15 @@
 /** The demo app's sessions: one definition, imported by every route and page. */
 import 'server-only';
-import { cookie, defineSessions, encrypted } from '@/lib/sessions';
+import { cookie, defineSessions, encrypted, header, signed } from '@/lib/sessions';
 import { sessionSecrets } from './secret';
+import { demoStorage } from './storage';
 
 export type UserSession = { name: string; count: number };
+export type Cart = { items: string[] };
+export type AuthSession = { user: string; loginAt: number };
 
 const secret = sessionSecrets();
+const storage = demoStorage();
 
 export const sessions = defineSessions({
   // By value: the whole payload lives in an encrypted cookie (JWE).
@@ -13,4 +17,21 @@ export const sessions = defineSessions({
     transform: encrypted({ secret }),
     cookie: { maxAge: 7 * 24 * 3600, sameSite: 'lax' },
   }),
+  // By id: the cookie carries only an id; the basket lives in server storage.
+  basket: cookie<Cart>({ storage }),
+  // A header session for API clients, by id, with a signed id.
+  cart_session: header<Cart>({
+    name: 'X-Cart-Session',
+    storage,
+    transform: signed({ secret }),
+  }),
+  // Login: by id, ended after 30 idle minutes or 8 hours, whichever comes first.
+  auth: cookie<AuthSession>({
+    storage,
+    idleTimeout: 30 * 60,
+    absoluteTimeout: 8 * 3600,
+    cookie: { sameSite: 'lax' },
+  }),
 });
+
+

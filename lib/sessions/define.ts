@@ -38,9 +38,21 @@ export interface RequireOptions<V> {
   validate?: (value: V) => boolean | Promise<boolean>;
 }
 
+/** How one session travels and where its data lives, for tooling and inspectors. */
+export interface SessionDescription {
+  name: string;
+  transport: 'cookie' | 'header';
+  /** The cookie or header name on the wire. */
+  wireName: string;
+  /** 'value': the client holds the (protected) data; 'id': the client holds an id, the data is in storage. */
+  tracking: 'value' | 'id';
+}
+
 export interface Sessions<Data> {
   /** The session names, as defined. */
   readonly names: readonly (keyof Data & string)[];
+  /** How session `name` travels and where its data lives. */
+  describe(name: keyof Data & string): SessionDescription;
   /** Sessions for any Web Request; finish with `applyTo(response)`. */
   forRequest(request: Request): RequestSessions<Data>;
   /**
@@ -60,6 +72,9 @@ export interface Sessions<Data> {
   /** Server Components and pages: the session's data, or a redirect to `redirectTo`. */
   require<K extends keyof Data & string>(name: K, options: RequireOptions<Data[K]>): Promise<Data[K]>;
 }
+
+/** The data map of a `defineSessions` result: `InferSessionData<typeof sessions>`. */
+export type InferSessionData<S> = S extends Sessions<infer Data> ? Data : never;
 
 export function defineSessions<Defs extends Record<string, AnySessionDefinition>>(
   definitions: Defs,
@@ -112,6 +127,17 @@ export function defineSessions<Defs extends Record<string, AnySessionDefinition>
 
   return {
     names: [...runtimes.keys()] as (keyof Data & string)[],
+
+    describe(name) {
+      const runtime = runtimes.get(name);
+      if (!runtime) throw new SessionConfigError(`Unknown session ${JSON.stringify(name)}.`);
+      return {
+        name,
+        transport: runtime.transport.kind,
+        wireName: runtime.transport.wireName,
+        tracking: runtime.tracker.byId ? 'id' : 'value',
+      };
+    },
 
     forRequest: (request) => new RequestSessionsImpl<Data>(runtimes, request),
 

@@ -1,6 +1,6 @@
 /** Sessions Kit: everything public, re-exported. */
 export { defineSessions } from './define';
-export type { Sessions, SessionHandler, RouteHandler, ProtectOptions, RequireOptions } from './define';
+export type { Sessions, InferSessionData, SessionDescription, SessionHandler, RouteHandler, ProtectOptions, RequireOptions } from './define';
 export type { SessionAccessor } from './accessor';
 export type { RequestSessions } from './request-sessions';
 export { cookie } from './transport/cookie';
@@ -37,3 +37,11 @@ export { ktorEncrypted } from './transform/ktor-encrypted';
 export type { KtorEncryptedOptions } from './transform/ktor-encrypted';
 export { ktorSigned } from './transform/ktor-signed';
 export type { KtorSignedOptions } from './transform/ktor-signed';
+export { memoryStorage } from './storage/memory';
+export type { MemoryStorageOptions } from './storage/memory';
+export { directoryStorage } from './storage/directory';
+export type { DirectoryStorage, DirectoryStorageOptions } from './storage/directory';
+export { cachedStorage } from './storage/cached';
+export type { CachedStorageOptions } from './storage/cached';
+export { redisStorage } from './storage/redis';
+export type { RedisStorage, RedisStorageOptions, RedisClientLike } from './storage/redis';

@@ -103,6 +103,27 @@ describe('cachedStorage', () => {
     expect(await storage.read('id')).toBeUndefined();
   });
 
+  it('does not let a read during an invalidate in flight refill the cache', async () => {
+    const inner = spyStorage();
+    let releaseInvalidate = () => {};
+    const slowInvalidate: SessionStorage = {
+      ...inner.storage,
+      async invalidate(id) {
+        await new Promise<void>((resolve) => {
+          releaseInvalidate = resolve;
+        });
+        await inner.storage.invalidate(id);
+      },
+    };
+    const storage = cachedStorage(slowInvalidate);
+    await storage.write('id', 'old');
+    const invalidating = storage.invalidate('id');
+    expect(await storage.read('id')).toBe('old'); // inner has not forgotten it yet
+    releaseInvalidate();
+    await invalidating;
+    expect(await storage.read('id')).toBeUndefined();
+  });
+
   it('does not let a read that started before a write put the older value in the cache', async () => {
     const inner = spyStorage();
     const storage = cachedStorage(inner.storage);

@@ -2,6 +2,14 @@ import { LRUCache } from 'lru-cache';
 import { SessionConfigError } from '../errors';
 import type { MaybePromise, SessionStorage } from '../types';
 
+/**
+ * Options of {@link cachedStorage}.
+ *
+ * @example
+ * ```ts
+ * const options: CachedStorageOptions = { ttlMs: 1_000, maxEntries: 50_000 };
+ * ```
+ */
 export interface CachedStorageOptions {
   /** How long a value read from or written to `inner` is served from memory. Default 5 000 ms. */
   ttlMs?: number;

@@ -1,12 +1,27 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SessionStorage } from '../types';
 
-/** What a contract run needs: a fresh, empty storage per test, and how to dispose of it. */
+/**
+ * What a contract run needs: a fresh, empty storage per test, and how to dispose of it.
+ *
+ * @example
+ * ```ts
+ * const make: StorageFactory = async () => {
+ *   const dir = await mkdtemp(join(tmpdir(), 'sessions-'));
+ *   return { storage: directoryStorage(dir), cleanup: () => rm(dir, { recursive: true }) };
+ * };
+ * ```
+ */
 export type StorageFactory = () => Promise<{ storage: SessionStorage; cleanup?: () => Promise<void> }>;
 
 /**
  * Ids a storage must handle as opaque strings: none of them may reach a path, a glob,
  * a pattern or another id's record.
+ *
+ * @example
+ * ```ts
+ * for (const id of HOSTILE_IDS) await storage.write(id, 'value');
+ * ```
  */
 export const HOSTILE_IDS: readonly string[] = [
   '../../etc/passwd',

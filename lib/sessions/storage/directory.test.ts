@@ -205,6 +205,20 @@ describe('directoryStorage', () => {
     expect(await storage.sweep()).toBe(0);
   });
 
+  it('never deletes a fresh record that replaced an expired one while it was being removed', async () => {
+    // A plain unlink after the expiry check loses most of these rewrites.
+    const storage = directoryStorage(dir, { sweepIntervalMs: Number.POSITIVE_INFINITY });
+    const path = recordPath(dir, 'id');
+    const lost: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      await plant(path, JSON.stringify({ v: 1, exp: Date.now() - 1, value: 'expired' }));
+      const write = storage.write('id', `fresh-${i}`);
+      await Promise.all([storage.sweep(), storage.read('id'), storage.sweep(), write]);
+      if ((await storage.read('id')) !== `fresh-${i}`) lost.push(i);
+    }
+    expect(lost).toEqual([]);
+  });
+
   it('sweep() of a missing dir removes nothing and does not throw', async () => {
     expect(await directoryStorage(join(parent, 'missing')).sweep()).toBe(0);
   });

@@ -5,6 +5,14 @@ import { join, resolve } from 'node:path';
 import { SessionConfigError, SessionStorageError } from '../errors';
 import type { SessionStorage } from '../types';
 
+/**
+ * Options of {@link directoryStorage}.
+ *
+ * @example
+ * ```ts
+ * const options: DirectoryStorageOptions = { sweepIntervalMs: 60 * 60_000 }; // hourly
+ * ```
+ */
 export interface DirectoryStorageOptions {
   /**
    * Least time between two sweeps of expired records, started lazily by `write`.
@@ -13,7 +21,15 @@ export interface DirectoryStorageOptions {
   sweepIntervalMs?: number;
 }
 
-/** A directory storage, plus a way to run the expiry sweep now. */
+/**
+ * A directory storage, plus a way to run the expiry sweep now.
+ *
+ * @example
+ * ```ts
+ * const storage: DirectoryStorage = directoryStorage('./.sessions', { sweepIntervalMs: Infinity });
+ * const removed = await storage.sweep(); // e.g. from a cron job
+ * ```
+ */
 export type DirectoryStorage = SessionStorage & {
   /**
    * Deletes expired and corrupt records, and temp files left by crashed writes.

@@ -2,6 +2,14 @@ import { LRUCache } from 'lru-cache';
 import { SessionConfigError } from '../errors';
 import type { SessionStorage } from '../types';
 
+/**
+ * Options of {@link memoryStorage}.
+ *
+ * @example
+ * ```ts
+ * const options: MemoryStorageOptions = { maxEntries: 10_000 };
+ * ```
+ */
 export interface MemoryStorageOptions {
   /** Most sessions kept at once; the least recently used one is evicted first. Default 100 000. */
   maxEntries?: number;

@@ -1,7 +1,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createConnection, createServer } from 'node:net';
 
-/** A throwaway redis-server for tests: loopback only, no persistence. */
+/**
+ * A throwaway redis-server for tests: loopback only, no persistence.
+ *
+ * @example
+ * ```ts
+ * const server: RedisServerHandle | undefined = await startRedisServer();
+ * await server?.kill(); // simulate a crash
+ * await server?.restart();
+ * ```
+ */
 export interface RedisServerHandle {
   /** `redis://127.0.0.1:<port>` */
   url: string;
@@ -122,7 +131,14 @@ function ping(port: number): Promise<boolean> {
   });
 }
 
-/** A port nothing listens on right now: bind to port 0, read what the OS picked, release it. */
+/**
+ * A port nothing listens on right now: bind to port 0, read what the OS picked, release it.
+ *
+ * @example
+ * ```ts
+ * const unreachable = `redis://127.0.0.1:${await freePort()}`;
+ * ```
+ */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();

@@ -22,6 +22,14 @@ export interface RedisClientLike {
   del(key: string): Promise<unknown>;
 }
 
+/**
+ * Options of {@link redisStorage}: exactly one of `url` or `client`.
+ *
+ * @example
+ * ```ts
+ * const options: RedisStorageOptions = { url: 'redis://127.0.0.1:6379', prefix: 'myapp:sess:' };
+ * ```
+ */
 export interface RedisStorageOptions {
   /** `redis://[user:password@]host[:port][/db]` (or `rediss://`). The storage owns this connection. */
   url?: string;
@@ -39,7 +47,15 @@ export interface RedisStorageOptions {
   commandTimeoutMs?: number;
 }
 
-/** A Redis storage, plus `close()` to release the connection it opened from `url`. */
+/**
+ * A Redis storage, plus `close()` to release the connection it opened from `url`.
+ *
+ * @example
+ * ```ts
+ * const storage: RedisStorage = redisStorage({ url: process.env.REDIS_URL });
+ * process.once('SIGTERM', () => void storage.close());
+ * ```
+ */
 export type RedisStorage = SessionStorage & {
   /**
    * Closes the connection the storage opened from `url`, waiting (bounded) for commands in

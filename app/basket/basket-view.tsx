@@ -1,0 +1,13 @@
+'use client';
+
+import { SWRConfig } from 'swr';
+import { jsonFetcher } from '@/lib/session-client';
+import { CartPanel } from '../_components/cart-panel';
+
+export function BasketView() {
+  return (
+    <SWRConfig value={{ fetcher: jsonFetcher(fetch) }}>
+      <CartPanel url="/api/basket" send={fetch} />
+    </SWRConfig>
+  );
+}

@@ -1,0 +1,50 @@
+/**
+ * `createSessionFetch`: a `fetch` that carries header sessions for you. It
+ * remembers each session header the server sends, sends it back on every
+ * later request, and forgets it when the server answers with the header
+ * present and empty (the clear signal).
+ *
+ * @example
+ * const api = createSessionFetch({ headers: ['X-Cart-Session'], store: 'sessionStorage' });
+ * await api('/api/header/cart', { method: 'POST', body: JSON.stringify({ item: 'tea' }) });
+ */
+import { type SessionHeaderStore, type StoreOption, resolveStore } from './stores';
+
+export interface SessionFetchOptions {
+  /** The session header names to carry, e.g. `['X-Cart-Session']`. */
+  headers: readonly string[];
+  /** Where values live between requests. Default `'memory'`. */
+  store?: StoreOption;
+  /** The underlying fetch. Default: the global one. */
+  fetch?: typeof fetch;
+}
+
+export type SessionFetch = ((input: RequestInfo | URL, init?: RequestInit) => Promise<Response>) & {
+  /** The store in use, to read or reset what is held. */
+  readonly store: SessionHeaderStore;
+};
+
+export function createSessionFetch(options: SessionFetchOptions): SessionFetch {
+  const names = [...options.headers];
+  if (names.length === 0) throw new TypeError('createSessionFetch needs at least one header name.');
+  const store = resolveStore(options.store);
+
+  const sessionFetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
+    for (const name of names) {
+      const value = store.get(name);
+      // A header the caller set explicitly wins.
+      if (value && !headers.has(name)) headers.set(name, value);
+    }
+    const doFetch = options.fetch ?? globalThis.fetch;
+    const response = await doFetch(input, { ...init, headers });
+    for (const name of names) {
+      const value = response.headers.get(name);
+      if (value === null) continue; // not mentioned: keep what we hold
+      if (value === '') store.delete(name);
+      else store.set(name, value);
+    }
+    return response;
+  };
+  return Object.assign(sessionFetch, { store });
+}
