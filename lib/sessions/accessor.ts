@@ -21,6 +21,7 @@ export interface SessionAccessor<Data> {
   regenerate<K extends keyof Data>(name: K): Promise<void>;
 }
 
+// Methods are async so that misuse (an unknown name) rejects rather than throwing synchronously.
 export class SessionAccessorImpl<Data> implements SessionAccessor<Data> {
   protected readonly slots = new Map<string, SessionSlot>();
 
@@ -33,11 +34,11 @@ export class SessionAccessorImpl<Data> implements SessionAccessor<Data> {
     return (await this.slot(name).get()) as Data[K] | undefined;
   }
 
-  set<K extends keyof Data>(name: K, value: Data[K]): Promise<void> {
+  async set<K extends keyof Data>(name: K, value: Data[K]): Promise<void> {
     return this.slot(name).set(value);
   }
 
-  clear<K extends keyof Data>(name: K): Promise<void> {
+  async clear<K extends keyof Data>(name: K): Promise<void> {
     return this.slot(name).clear();
   }
 
@@ -49,11 +50,11 @@ export class SessionAccessorImpl<Data> implements SessionAccessor<Data> {
     return value;
   }
 
-  id<K extends keyof Data>(name: K): Promise<string | undefined> {
+  async id<K extends keyof Data>(name: K): Promise<string | undefined> {
     return this.slot(name).getId();
   }
 
-  regenerate<K extends keyof Data>(name: K): Promise<void> {
+  async regenerate<K extends keyof Data>(name: K): Promise<void> {
     return this.slot(name).regenerate();
   }
 

@@ -606,7 +606,13 @@ describe('cross-site requests (sessions.handler)', () => {
   });
 
   it('POST from the same origin or same site passes', async () => {
-    for (const headers of [{ origin: ORIGIN }, { 'sec-fetch-site': 'same-origin' }, { 'sec-fetch-site': 'same-site' }, { 'sec-fetch-site': 'none' }]) {
+    const variants: Record<string, string>[] = [
+      { origin: ORIGIN },
+      { 'sec-fetch-site': 'same-origin' },
+      { 'sec-fetch-site': 'same-site' },
+      { 'sec-fetch-site': 'none' },
+    ];
+    for (const headers of variants) {
       const r = await call({ method: 'POST', cookies: sCookie, headers });
       expect(r.response.status, JSON.stringify(headers)).toBe(200);
       expect(r.body.s).toEqual({ id: 's' });

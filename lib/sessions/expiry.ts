@@ -55,8 +55,10 @@ export class ExpiryPolicy {
 
   /** Values without the deadlines this policy needs are refused, not trusted forever. */
   isLive(times: SessionTimes | undefined, now: number): boolean {
+    // A deadline the value carries always holds, even if the configuration no longer asks for one.
+    if (times?.expiresAt !== undefined && times.expiresAt <= now) return false;
     if (!this.hasDeadline) return true;
-    if (times?.expiresAt === undefined || times.expiresAt <= now) return false;
+    if (times?.expiresAt === undefined) return false;
     const { absoluteTimeout } = this.options;
     if (absoluteTimeout === undefined) return true;
     return times.createdAt !== undefined && times.createdAt + absoluteTimeout > now;

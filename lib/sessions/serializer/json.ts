@@ -71,10 +71,11 @@ function assertPlainJson(value: unknown, path: string, depth: number, ancestors:
   if (depth >= MAX_DEPTH) throw unsupported(path, `data nested over ${MAX_DEPTH} levels`, 'flatten it');
   ancestors.push(object);
   if (Array.isArray(object)) {
-    object.forEach((item, i) => {
-      if (item === undefined) throw unsupported(`${path}[${i}]`, 'undefined', 'JSON would turn it into null');
-      assertPlainJson(item, `${path}[${i}]`, depth + 1, ancestors);
-    });
+    for (let i = 0; i < object.length; i++) {
+      // Holes and undefined items would come back as null.
+      if (!(i in object) || object[i] === undefined) throw unsupported(`${path}[${i}]`, 'undefined', 'JSON would turn it into null');
+      assertPlainJson(object[i], `${path}[${i}]`, depth + 1, ancestors);
+    }
   } else {
     const proto = Object.getPrototypeOf(object);
     if (proto !== Object.prototype && proto !== null) {

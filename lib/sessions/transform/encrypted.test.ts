@@ -12,7 +12,6 @@ import {
   type RequestInit2,
   SECRET,
   b64url,
-  cookieHeaderFrom,
   decodeJsonSegment,
   deriveKey,
   flipBitInSegment,
@@ -66,7 +65,7 @@ async function ourValue(sessions = standard, data: User = DATA): Promise<string>
 }
 
 /** What the session reads for a raw cookie value, and whether the response re-issues or clears it. */
-async function readWith(value: string, sessions = standard) {
+async function readWith<D extends { user_session: User }>(value: string, sessions: Sessions<D> = standard as unknown as Sessions<D>) {
   const { response, result } = await exchange(sessions, { cookies: { user_session: value } }, (s) => s.get('user_session'));
   const c = setCookieFor(response, 'user_session');
   return { result, response, cleared: c !== undefined && isClearing(c), reissued: c !== undefined && !isClearing(c) };

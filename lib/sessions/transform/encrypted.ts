@@ -18,7 +18,7 @@ import { CompactEncrypt, compactDecrypt, errors as joseErrors } from 'jose';
 import { fromBase64url, fromUtf8, utf8ToBase64url } from '../internal/encoding';
 import { nodeCrypto } from '../internal/runtime';
 import type { ExpiryCarryingTransformer, OpenedValue, SessionTimes, SessionTransformerFactory } from '../types';
-import { MAX_PROTECTED_LENGTH, headerJson, parseProtectedHeader } from './protected-header';
+import { MAX_PROTECTED_LENGTH, headerJson, headerPrefix, headerTimes, parseProtectedHeader } from './protected-header';
 import { type DerivedKey, KeyRing, type SecretInput, keyCandidates, normalizeSecrets } from './secrets';
 
 export interface EncryptedOptions {
@@ -40,6 +40,7 @@ export function encrypted(options: EncryptedOptions): SessionTransformerFactory 
 
 interface NodeKey extends DerivedKey {
   object: KeyObject;
+  headerPrefix: string;
 }
 
 class JweTransformer implements ExpiryCarryingTransformer {
@@ -49,7 +50,7 @@ class JweTransformer implements ExpiryCarryingTransformer {
     const keys = ring.get();
     if (nodeCrypto && Array.isArray(keys)) {
       const { createSecretKey } = nodeCrypto;
-      this.nodeKeys = keys.map((k) => ({ ...k, object: createSecretKey(k.raw) }));
+      this.nodeKeys = keys.map((k) => ({ ...k, object: createSecretKey(k.raw), headerPrefix: headerPrefix(FIXED_HEADER, k.kid) }));
     }
   }
 
@@ -121,8 +122,8 @@ function opened(value: string, times: SessionTimes, stale: boolean): OpenedValue
 
 function sealNode(value: string, times: SessionTimes | undefined, key: NodeKey): string {
   const crypto = nodeCrypto as NonNullable<typeof nodeCrypto>;
-  const headerB64 = utf8ToBase64url(headerJson(FIXED_HEADER, key.kid, times));
-  const iv = crypto.randomBytes(IV_BYTES);
+  const headerB64 = utf8ToBase64url(key.headerPrefix + headerTimes(times));
+  const iv = takeIv();
   const cipher = crypto.createCipheriv('aes-256-gcm', key.object, iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(Buffer.from(headerB64, 'latin1'));
   const first = cipher.update(value, 'utf8');
@@ -145,4 +146,20 @@ function openNode(key: NodeKey, headerB64: string, iv: Uint8Array, ciphertext: U
     return undefined; // authentication failed: wrong key or tampered value
   }
   return fromUtf8(last.length === 0 ? first : Buffer.concat([first, last]));
+}
+
+// Drawing 12 random bytes per call costs more than the cipher; draw them in
+// batches. Each IV is used once: the pool is refilled, never rewound.
+const IV_POOL_SIZE = IV_BYTES * 256;
+let ivPool: Buffer | undefined;
+let ivOffset = IV_POOL_SIZE;
+
+function takeIv(): Buffer {
+  if (ivOffset >= IV_POOL_SIZE || !ivPool) {
+    ivPool = (nodeCrypto as NonNullable<typeof nodeCrypto>).randomBytes(IV_POOL_SIZE);
+    ivOffset = 0;
+  }
+  const iv = ivPool.subarray(ivOffset, ivOffset + IV_BYTES);
+  ivOffset += IV_BYTES;
+  return iv;
 }

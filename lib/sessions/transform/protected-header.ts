@@ -18,12 +18,25 @@ type Expected = Readonly<Record<string, string>>;
 
 const TIME_FIELDS = new Set(['iat', 'exp']);
 
-/** Serializes the header; field order is fixed so equal inputs give equal bytes. */
+/**
+ * Serializes the header; field order is fixed so equal inputs give equal bytes.
+ * Built by concatenation on the hot path: every part is a base64url kid or an integer.
+ */
 export function headerJson(fixed: Expected, kid: string, times: SessionTimes | undefined): string {
-  const header: Record<string, string | number> = { ...fixed, kid };
-  if (times?.createdAt !== undefined) header.iat = times.createdAt;
-  if (times?.expiresAt !== undefined) header.exp = times.expiresAt;
-  return JSON.stringify(header);
+  return headerPrefix(fixed, kid) + headerTimes(times);
+}
+
+/** `{"alg":…,"kid":"…"` without the closing brace: constant per key, so callers may cache it. */
+export function headerPrefix(fixed: Expected, kid: string): string {
+  return JSON.stringify({ ...fixed, kid }).slice(0, -1);
+}
+
+/** The rest of the header after `headerPrefix`, closing brace included. */
+export function headerTimes(times: SessionTimes | undefined): string {
+  let out = '';
+  if (times?.createdAt !== undefined) out += `,"iat":${times.createdAt}`;
+  if (times?.expiresAt !== undefined) out += `,"exp":${times.expiresAt}`;
+  return `${out}}`;
 }
 
 /**

@@ -15,7 +15,7 @@ import type { KeyObject } from 'node:crypto';
 import { fromBase64url, fromUtf8, timingSafeEqual, toBase64url, utf8, utf8ToBase64url } from '../internal/encoding';
 import { nodeCrypto } from '../internal/runtime';
 import type { ExpiryCarryingTransformer, OpenedValue, SessionTimes, SessionTransformerFactory } from '../types';
-import { MAX_PROTECTED_LENGTH, headerJson, parseProtectedHeader } from './protected-header';
+import { MAX_PROTECTED_LENGTH, headerPrefix, headerTimes, parseProtectedHeader } from './protected-header';
 import { type DerivedKey, KeyRing, type SecretInput, keyCandidates, normalizeSecrets } from './secrets';
 
 export interface SignedOptions {
@@ -35,6 +35,7 @@ export function signed(options: SignedOptions): SessionTransformerFactory {
 }
 
 interface MacKey extends DerivedKey {
+  headerPrefix: string;
   node?: KeyObject;
   web?: Promise<CryptoKey>;
 }
@@ -46,8 +47,12 @@ class JwsTransformer implements ExpiryCarryingTransformer {
     const prepare = (keys: DerivedKey[]): MacKey[] =>
       keys.map((k) =>
         nodeCrypto
-          ? { ...k, node: nodeCrypto.createSecretKey(k.raw) }
-          : { ...k, web: crypto.subtle.importKey('raw', k.raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']) },
+          ? { ...k, headerPrefix: headerPrefix(FIXED_HEADER, k.kid), node: nodeCrypto.createSecretKey(k.raw) }
+          : {
+              ...k,
+              headerPrefix: headerPrefix(FIXED_HEADER, k.kid),
+              web: crypto.subtle.importKey('raw', k.raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']),
+            },
       );
     const keys = ring.get();
     this.keys = Array.isArray(keys) ? prepare(keys) : keys.then(prepare);
@@ -64,7 +69,7 @@ class JwsTransformer implements ExpiryCarryingTransformer {
   writeWithTimes(value: string, times: SessionTimes | undefined): string | Promise<string> {
     const sign = (keys: MacKey[]): string | Promise<string> => {
       const key = keys[0] as MacKey;
-      const input = `${utf8ToBase64url(headerJson(FIXED_HEADER, key.kid, times))}.${utf8ToBase64url(value)}`;
+      const input = `${utf8ToBase64url(key.headerPrefix + headerTimes(times))}.${utf8ToBase64url(value)}`;
       const mac = macOf(key, input);
       return mac instanceof Promise ? mac.then((m) => `${input}.${toBase64url(m)}`) : `${input}.${toBase64url(mac)}`;
     };

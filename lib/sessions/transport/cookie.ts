@@ -12,7 +12,7 @@ import type { AnySessionDefinition, SessionBehaviour, SessionDefinition } from '
 import { SessionConfigError, SessionTooLargeError } from '../errors';
 import { isProduction } from '../internal/runtime';
 import { MAX_WIRE_BYTES, type Outgoing, type RequestSource, type SessionTransport, TOKEN } from './transport';
-import { decodeWireValue, encodeCookieValue } from './wire-encoding';
+import { encodeCookieValue } from './wire-encoding';
 
 export type SameSite = 'lax' | 'strict' | 'none';
 
@@ -121,13 +121,18 @@ export class CookieTransport implements SessionTransport {
   readonly kind = 'cookie';
   readonly wireName: string;
 
+  /** Attributes of a live cookie with the configured Max-Age: the same on every response, so built once. */
+  private readonly liveSuffix: string;
+
   constructor(readonly attributes: ResolvedCookie) {
     this.wireName = attributes.name;
+    this.liveSuffix = this.serializeWith('', attributes.maxAge).slice(attributes.name.length + 1);
   }
 
+  /** The source has already decoded the cookie value once (`cookie.parse`, Next's cookie store). */
   receive(source: RequestSource): string | undefined {
-    const raw = source.cookie(this.wireName);
-    return raw === undefined || raw === '' ? undefined : decodeWireValue(raw);
+    const value = source.cookie(this.wireName);
+    return value === undefined || value === '' ? undefined : value;
   }
 
   assertFits(sessionName: string, value: string): void {
@@ -140,10 +145,15 @@ export class CookieTransport implements SessionTransport {
   }
 
   setCookie(outgoing: Outgoing): string {
+    if (outgoing.kind === 'clear') return this.serializeWith('', 0);
+    if (outgoing.maxAge === this.attributes.maxAge) return `${this.wireName}=${encodeCookieValue(outgoing.value)}${this.liveSuffix}`;
+    return this.serializeWith(outgoing.value, outgoing.maxAge);
+  }
+
+  private serializeWith(value: string, maxAge: number | null): string {
     const a = this.attributes;
-    const clearing = outgoing.kind === 'clear';
-    const maxAge = clearing ? 0 : outgoing.maxAge;
-    return serialize(a.name, clearing ? '' : outgoing.value, {
+    const clearing = maxAge === 0;
+    return serialize(a.name, value, {
       encode: encodeCookieValue,
       maxAge: maxAge ?? undefined,
       // Old clients ignore Max-Age=0 without an Expires in the past.

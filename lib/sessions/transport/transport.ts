@@ -2,6 +2,7 @@
 
 /** Read access to what the client sent. Built from a `Request` or from `next/headers`. */
 export interface RequestSource {
+  /** The cookie's value, percent-decoded once (never twice: `%2541` stays `%41`). */
   cookie(name: string): string | undefined;
   header(name: string): string | undefined;
 }

@@ -10,7 +10,11 @@
  */
 const NOT_UNRESERVED = /[!'()*]/g;
 
+const UNRESERVED_ONLY = /^[A-Za-z0-9._~-]*$/;
+
 export function encodeCookieValue(value: string): string {
+  // Our own formats are base64url and dots: nothing to encode.
+  if (UNRESERVED_ONLY.test(value)) return value;
   return encodeURIComponent(value).replace(NOT_UNRESERVED, percentEncodeChar);
 }
 
