@@ -44,6 +44,9 @@ export default defineConfig({
     env: {
       SESSION_SECRET: process.env.SESSION_SECRET ?? 'e2e-only-secret-0123456789abcdefghijklmnop',
       SESSIONS_DIR: process.env.SESSIONS_DIR ?? '.sessions/e2e',
+      // Ktor's own test-vector keys, so e2e/ktor.spec.ts can send a cookie Ktor itself produced.
+      KTOR_ENCRYPT_KEY: '00112233445566778899aabbccddeeff',
+      KTOR_SIGN_KEY: '02030405060708090a0b0c',
       ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     },
   },

@@ -23,11 +23,12 @@ export type Payload = {
   count: number;
   roles: string[];
   items?: { sku: string; qty: number; note: string }[];
+  pad?: string;
 };
 
 /**
- * A JSON object whose `JSON.stringify` is about `targetBytes` long (within a few bytes
- * above the target), built from a fixed seed.
+ * A JSON object whose `JSON.stringify` is exactly `targetBytes` long (ASCII, so bytes = characters),
+ * built from a fixed seed.
  */
 export function makePayload(targetBytes: number, seed = 42): Payload {
   const rand = prng(seed);
@@ -36,22 +37,26 @@ export function makePayload(targetBytes: number, seed = 42): Payload {
   if (JSON.stringify(base).length >= targetBytes) return base;
   const items: NonNullable<Payload['items']> = [];
   const payload: Payload = { ...base, items };
-  // Grow by whole items, then trim the last note to land near the target.
-  while (JSON.stringify(payload).length < targetBytes) {
-    items.push({ sku: `SKU-${Math.floor(rand() * 1e8).toString(36)}`, qty: 1 + Math.floor(rand() * 9), note: `${word()} ${word()} ${word()}` });
+  // Whole items while they fit (leaving room for the padding field), then pad to the exact size.
+  for (;;) {
+    const item = { sku: `SKU-${Math.floor(rand() * 1e8).toString(36)}`, qty: 1 + Math.floor(rand() * 9), note: `${word()} ${word()} ${word()}` };
+    items.push(item);
+    if (JSON.stringify(payload).length + 10 > targetBytes) {
+      items.pop();
+      break;
+    }
   }
-  const last = items[items.length - 1];
-  if (last) {
-    const over = JSON.stringify(payload).length - targetBytes;
-    last.note = last.note.slice(0, Math.max(1, last.note.length - over));
-  }
+  payload.pad = '';
+  payload.pad = 'x'.repeat(Math.max(0, targetBytes - JSON.stringify(payload).length));
   return payload;
 }
 
 export const PAYLOAD_SIZES = [
   { label: '100B', bytes: 100 },
   { label: '1KB', bytes: 1024 },
-  { label: '3KB', bytes: 3072 },
+  // ~3 KB: 3,072 B of JSON encrypts to 4,264 B, over the 4,096-byte cookie limit the library
+  // enforces (SessionTooLargeError); 2,900 B is about the largest that still fits.
+  { label: '2.9KB', bytes: 2900 },
 ] as const;
 
 /**

@@ -3,7 +3,7 @@
  * the first encrypts, all decrypt). In development a secret is generated once
  * into .sessions/dev-secret; a production server refuses to run without one.
  */
-import { randomBytes } from 'node:crypto';
+import { hkdfSync, randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { SessionConfigError } from '@/lib/sessions';
@@ -56,4 +56,18 @@ export function assertProductionSecret(): void {
   if (process.env.NODE_ENV !== 'production' || process.env.SESSION_SECRET?.trim()) return;
   console.error(`\n[sessions] ${MISSING_SECRET_MESSAGE}\n`);
   process.exit(1);
+}
+
+/**
+ * Hex keys for the Ktor-format demo session: KTOR_ENCRYPT_KEY / KTOR_SIGN_KEY
+ * (the hex strings your Ktor service passes to `hex("…")`), else derived from
+ * the session secret so the demo runs with no configuration.
+ */
+export function ktorKeys(): { encryptionKey: string; signKey: string } {
+  const derive = (info: string, bytes: number) =>
+    Buffer.from(hkdfSync('sha256', sessionSecrets()[0] as string, 'ktor_session', info, bytes)).toString('hex');
+  return {
+    encryptionKey: process.env.KTOR_ENCRYPT_KEY?.trim() || derive('demo ktor encrypt', 16),
+    signKey: process.env.KTOR_SIGN_KEY?.trim() || derive('demo ktor sign', 32),
+  };
 }

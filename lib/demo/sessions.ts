@@ -1,12 +1,14 @@
 /** The demo app's sessions: one definition, imported by every route and page. */
 import 'server-only';
-import { cookie, defineSessions, encrypted, header, signed } from '@/lib/sessions';
-import { sessionSecrets } from './secret';
+import { cookie, defineSessions, encrypted, header, ktorEncrypted, signed } from '@/lib/sessions';
+import { ktorKeys, sessionSecrets } from './secret';
 import { demoStorage } from './storage';
 
 export type UserSession = { name: string; count: number };
 export type Cart = { items: string[] };
 export type AuthSession = { user: string; loginAt: number };
+/** The shape of Ktor's docs example: `@Serializable data class UserSession(val userId: String, val cart: List<String>)`. */
+export type KtorSession = { userId: string; cart: string[] };
 
 const secret = sessionSecrets();
 const storage = demoStorage();
@@ -32,6 +34,8 @@ export const sessions = defineSessions({
     absoluteTimeout: 8 * 3600,
     cookie: { sameSite: 'lax' },
   }),
+  // Ktor's own encrypted format: a Ktor service with the same keys reads and writes this cookie.
+  ktor_session: cookie<KtorSession>({ transform: ktorEncrypted(ktorKeys()) }),
 });
 
 

@@ -110,9 +110,13 @@ export class SessionSlot {
     this.value = value;
     this.times = tracked.times;
     this.id = tracked.id;
-    if (opened.stale || (runtime.enforcesExpiry && runtime.expiry.shouldRenew(tracked.times, now))) {
-      // Re-issue with the current key, or with a fresh idle deadline.
-      const times = runtime.expiry.issue(tracked.times?.createdAt ?? now, now);
+    const renew = runtime.enforcesExpiry && runtime.expiry.shouldRenew(tracked.times, now);
+    if (opened.stale || renew) {
+      // Renewal gets fresh deadlines; a re-issue with the current key keeps the old ones.
+      const times =
+        renew || tracked.times?.expiresAt === undefined
+          ? runtime.expiry.issue(tracked.times?.createdAt ?? now, now)
+          : tracked.times;
       await this.write(tracked.payload, times, now, false);
     }
   }

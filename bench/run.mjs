@@ -1,0 +1,425 @@
+#!/usr/bin/env node
+// `npm run bench`: every figure is ours against a floor measured in the same process, same run,
+// same payload. Runs the children one after the other (never two measurements at once):
+//
+//   1. bench/codec.ts    encrypted / signed round trips vs raw node:crypto, jose, iron-session; cookie sizes
+//   2. bench/storage.ts  storage write+read pairs vs hand-made floors (own redis-server); memory per session
+//   3. CPU profile of the encrypted round trip (node --cpu-prof), summarised by self time
+//   4. HTTP: next build, next start (SESSIONS_BENCH=1), autocannon from a second process
+//
+// Writes bench/results.md and bench/results.json; bench/.tmp is removed at the end, whatever happens.
+// Environment: BENCH_RUNS, BENCH_RUN_MS, BENCH_WARMUP_MS (codec/storage), BENCH_HTTP_S, BENCH_HTTP_WARMUP_S,
+// BENCH_SKIP_HTTP=1 (quick runs while editing the bench itself).
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const TMP = join(ROOT, 'bench', '.tmp');
+const NODE = process.execPath;
+const NEXT_BIN = join(ROOT, 'node_modules', 'next', 'dist', 'bin', 'next');
+const BUDGET_MS = 9.5 * 60_000;
+const HTTP = {
+  connections: 10,
+  durationS: Number(process.env.BENCH_HTTP_S ?? 8),
+  warmupS: Number(process.env.BENCH_HTTP_WARMUP_S ?? 3),
+  rounds: 3,
+};
+const BENCH_SECRET = 'bench-only-session-secret-0123456789abcdefghijklmnop';
+
+const startedAt = Date.now();
+const errors = [];
+/** Every process we started (each leads its own process group), so nothing outlives the bench. */
+const running = new Set();
+
+function killGroup(child, signal) {
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+process.on('exit', () => {
+  for (const child of running) killGroup(child, 'SIGKILL');
+  rmSync(TMP, { recursive: true, force: true });
+});
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    console.error(`\n[bench] ${signal}: stopping.`);
+    process.exit(130);
+  });
+}
+const watchdog = setTimeout(() => {
+  console.error(`[bench] Over the ${BUDGET_MS / 60_000}-minute budget: stopping.`);
+  process.exit(1);
+}, BUDGET_MS);
+
+const log = (...parts) => console.error('[bench]', ...parts);
+const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
+
+/**
+ * Runs a command in its own process group; resolves when it exits 0, rejects otherwise or
+ * after `timeoutMs`. Output goes to the terminal, or to `logFile` when given.
+ */
+async function runChild(label, command, args, { timeoutMs, env = process.env, logFile } = {}) {
+  const t0 = Date.now();
+  const output = logFile ? createWriteStream(logFile) : undefined;
+  if (output) await once(output, 'open');
+  const child = spawn(command, args, {
+    cwd: ROOT,
+    env,
+    detached: true,
+    stdio: ['ignore', output ?? 'inherit', output ?? 'inherit'],
+  });
+  running.add(child);
+  const timer = setTimeout(() => {
+    log(`${label}: no result after ${seconds(timeoutMs)}, killing it.`);
+    killGroup(child, 'SIGKILL');
+  }, timeoutMs);
+  const [code, signal] = await once(child, 'exit');
+  clearTimeout(timer);
+  running.delete(child);
+  output?.end();
+  log(`${label}: ${code === 0 ? 'done' : 'FAILED'} in ${seconds(Date.now() - t0)}`);
+  if (code !== 0) {
+    const tail = logFile && existsSync(logFile) ? `\n${readFileSync(logFile, 'utf8').slice(-3000)}` : '';
+    throw new Error(`${label} exited with ${signal ?? `code ${code}`}.${tail}`);
+  }
+}
+
+const readJson = (file) => JSON.parse(readFileSync(file, 'utf8'));
+
+/** Runs one section; a failure is recorded and the other sections still run. */
+async function section(name, fn) {
+  try {
+    return await fn();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    errors.push({ section: name, message });
+    log(`${name} failed: ${message}`);
+    return undefined;
+  }
+}
+
+function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+// ---- 1-3: codec, storage, profile --------------------------------------------------------------
+
+async function codec() {
+  const out = join(TMP, 'codec.json');
+  await runChild('codec', NODE, ['--import', 'tsx', 'bench/codec.ts', '--out', out], { timeoutMs: 240_000 });
+  return readJson(out);
+}
+
+async function storage() {
+  const out = join(TMP, 'storage.json');
+  await runChild('storage', NODE, ['--expose-gc', '--import', 'tsx', 'bench/storage.ts', '--out', out, '--tmp', TMP], {
+    timeoutMs: 180_000,
+  });
+  return readJson(out);
+}
+
+async function profile() {
+  const dir = join(TMP, 'prof');
+  const out = join(TMP, 'profile-run.json');
+  await runChild('cpu profile', NODE, ['--cpu-prof', '--cpu-prof-dir', dir, '--import', 'tsx', 'bench/codec.ts', '--profile', '--out', out], {
+    timeoutMs: 60_000,
+  });
+  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+  if (files.length === 0) throw new Error('node --cpu-prof wrote no profile.');
+  return { ...summarizeProfiles(files.map((f) => readJson(join(dir, f)))), opsPerSecond: readJson(out).profiledOpsPerSecond };
+}
+
+/** Self time per function (name + file), from the samples and their time deltas. */
+function summarizeProfiles(profiles) {
+  const byFunction = new Map();
+  const byFile = new Map();
+  let total = 0;
+  const rootUrl = pathToFileURL(ROOT).href;
+  const shortUrl = (url) => {
+    if (!url) return '';
+    if (url.startsWith(`${rootUrl}/`)) return url.slice(rootUrl.length + 1);
+    if (url.startsWith('/')) return relative(ROOT, url);
+    return url;
+  };
+  for (const p of profiles) {
+    const nodes = new Map(p.nodes.map((n) => [n.id, n]));
+    for (let i = 0; i < p.samples.length; i++) {
+      // DevTools convention: the interval after a sample belongs to that sample.
+      const micros = p.timeDeltas[i + 1] ?? 0;
+      const node = nodes.get(p.samples[i]);
+      if (!node) continue;
+      const { functionName, url, lineNumber } = node.callFrame;
+      const file = shortUrl(url);
+      const name = functionName || '(anonymous)';
+      const key = `${name}\u0000${file}`;
+      const entry = byFunction.get(key) ?? { name, file, line: lineNumber + 1, micros: 0 };
+      entry.micros += micros;
+      byFunction.set(key, entry);
+      const fileKey = file || '(native / VM)';
+      byFile.set(fileKey, (byFile.get(fileKey) ?? 0) + micros);
+      total += micros;
+    }
+  }
+  const pct = (micros) => Math.round((micros / total) * 1000) / 10;
+  return {
+    totalMs: Math.round(total / 1000),
+    topFunctions: [...byFunction.values()]
+      .sort((a, b) => b.micros - a.micros)
+      .slice(0, 20)
+      .map((e) => ({ function: e.name, where: e.file ? `${e.file}:${e.line}` : '(native / VM)', selfPercent: pct(e.micros), selfMs: Math.round(e.micros / 1000) })),
+    topFiles: [...byFile.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 12)
+      .map(([file, micros]) => ({ file, selfPercent: pct(micros) })),
+  };
+}
+
+// ---- 4: HTTP ----------------------------------------------------------------------------------------
+
+async function http() {
+  const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
+  await runChild('next build', NODE, [NEXT_BIN, 'build'], { timeoutMs: 240_000, env, logFile: join(TMP, 'next-build.log') });
+
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const serverEnv = {
+    ...env,
+    NODE_ENV: 'production',
+    SESSION_SECRET: BENCH_SECRET,
+    SESSIONS_BENCH: '1',
+    SESSIONS_DIR: join(TMP, 'sessions-store'),
+  };
+  delete serverEnv.REDIS_URL;
+  const serverLog = join(TMP, 'next-start.log');
+  const output = createWriteStream(serverLog);
+  await once(output, 'open');
+  const server = spawn(NODE, [NEXT_BIN, 'start', '-H', '127.0.0.1', '-p', String(port)], {
+    cwd: ROOT,
+    env: serverEnv,
+    detached: true,
+    stdio: ['ignore', output, output],
+  });
+  running.add(server);
+  let exited = false;
+  server.once('exit', () => {
+    exited = true;
+  });
+  try {
+    // Ready when the bench route answers.
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      if (exited) throw new Error(`next start exited:\n${readFileSync(serverLog, 'utf8').slice(-3000)}`);
+      const ok = await fetch(`${base}/api/bench`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (ok) break;
+      if (Date.now() > deadline) throw new Error('next start did not answer /api/bench within 30 s.');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    log(`http: next start on ${base}`);
+
+    // A valid session cookie, and proof that the session route really decrypts and re-encrypts.
+    const first = await fetch(`${base}/api/bench?session=1`);
+    const setCookie = first.headers.getSetCookie().find((c) => c.startsWith('user_session='));
+    if (!setCookie) throw new Error('GET /api/bench?session=1 set no user_session cookie.');
+    const cookie = setCookie.slice(0, setCookie.indexOf(';'));
+    const second = await fetch(`${base}/api/bench?session=1`, { headers: { cookie } });
+    const secondBody = await second.json();
+    if (secondBody.count !== 2 || !second.headers.getSetCookie().some((c) => c.startsWith('user_session='))) {
+      throw new Error(`The session route did not read and re-set the cookie: ${JSON.stringify(secondBody)}`);
+    }
+    const plain = await fetch(`${base}/api/bench`);
+    const plainBody = await plain.json();
+    if (plainBody.count !== 1 || plain.headers.getSetCookie().length > 0) throw new Error('The plain route is not what it should be.');
+
+    const out = join(TMP, 'http.json');
+    const config = { base, cookie, ...HTTP, out };
+    const budget = (HTTP.warmupS * 2 + HTTP.durationS * HTTP.rounds * 2 + 30) * 1000;
+    await runChild('http load (autocannon)', NODE, ['bench/load.mjs', JSON.stringify(config)], { timeoutMs: budget });
+    return { ...HTTP, cookieBytes: cookie.length, runs: readJson(out) };
+  } finally {
+    if (!exited) {
+      killGroup(server, 'SIGTERM');
+      const timer = setTimeout(() => killGroup(server, 'SIGKILL'), 5_000);
+      if (!exited) await once(server, 'exit');
+      clearTimeout(timer);
+    }
+    running.delete(server);
+    output.end();
+  }
+}
+
+// ---- report -------------------------------------------------------------------------------------------
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length === 0 ? Number.NaN : s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const int = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
+const perSecond = (n) => `${int(n)}/s`;
+const ratioText = (r) => (Number.isFinite(r) ? r.toFixed(2) : 'n/a');
+
+/** higherIsBetter: target is a minimum ratio; otherwise a maximum. */
+function row(figure, ours, floor, { format = perSecond, target, higherIsBetter = true, times = false } = {}) {
+  const ratio = ours / floor;
+  let status = 'info';
+  if (target !== undefined && Number.isFinite(ratio)) status = (higherIsBetter ? ratio >= target : ratio <= target) ? 'pass' : 'miss';
+  return {
+    figure,
+    ours: format(ours),
+    floor: format(floor),
+    ratio: times ? `×${ratioText(ratio)}` : ratioText(ratio),
+    target: target === undefined ? '—' : `${higherIsBetter ? '≥' : '≤'} ${target.toFixed(2)}`,
+    status,
+    values: { ours, floor, ratio },
+  };
+}
+
+function buildRows({ codecResult, storageResult, httpResult }) {
+  const rows = [];
+  if (codecResult) {
+    const t = codecResult.throughput;
+    for (const { label } of codecResult.payloads) {
+      const m = (key) => t[key][label].median;
+      rows.push(row(`codec encrypted ${label}: ours vs raw AES-256-GCM (round trips/s)`, m('oursEncrypted'), m('floorAesGcm'), { target: 0.5 }));
+      rows.push(row(`codec signed ${label}: ours vs raw HMAC-SHA256 (round trips/s)`, m('oursSigned'), m('floorHmac'), { target: 0.5 }));
+      rows.push(row(`codec encrypted ${label}: ours vs jose (round trips/s)`, m('oursEncrypted'), m('jose'), { times: true }));
+      rows.push(row(`codec encrypted ${label}: ours vs iron-session (round trips/s)`, m('oursEncrypted'), m('iron'), { times: true }));
+    }
+    const bytes = (n) => `${int(n)} B`;
+    for (const { label } of codecResult.payloads) {
+      const s = codecResult.sizes[label];
+      rows.push(row(`cookie bytes ${label}: ours encrypted vs iron-session`, s.ours, s.iron, { format: bytes, target: 1, higherIsBetter: false }));
+      rows.push(row(`cookie bytes ${label}: ours encrypted vs raw AES-GCM`, s.ours, s.floorAesGcm, { format: bytes, higherIsBetter: false }));
+    }
+  }
+  if (storageResult?.throughput) {
+    for (const [key, s] of Object.entries(storageResult.throughput)) {
+      const target = key === 'redis' ? 0.8 : undefined;
+      rows.push(row(`storage ${s.label} vs ${s.floorLabel} (write+read pairs/s, 32 in flight)`, s.ours.median, s.floor.median, { target }));
+    }
+  }
+  if (storageResult?.memory) {
+    const { ours, floor } = storageResult.memory;
+    const bytes = (n) => `${int(n)} B`;
+    rows.push(
+      row('memory per session, 100,000 in memoryStorage vs Map<string,string> (heap + ArrayBuffers)', ours.heap + ours.arrayBuffers, floor.heap + floor.arrayBuffers, {
+        format: bytes,
+        higherIsBetter: false,
+      }),
+    );
+  }
+  if (httpResult) {
+    const rps = (name) => median(httpResult.runs[name].map((r) => r.requestsPerSecond));
+    const p99 = (name) => median(httpResult.runs[name].map((r) => r.latencyP99Ms));
+    rows.push(row('HTTP throughput: session route vs plain route (req/s)', rps('session'), rps('plain'), { target: 0.9 }));
+    rows.push(row('HTTP p99 latency: session route vs plain route', p99('session'), p99('plain'), { format: (n) => `${n} ms`, higherIsBetter: false }));
+  }
+  return rows;
+}
+
+function table(rows) {
+  const head = ['figure', 'ours', 'floor', 'ratio', 'target', 'pass/miss'];
+  const cells = rows.map((r) => [r.figure, r.ours, r.floor, r.ratio, r.target, r.status]);
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...cells.map((c) => `| ${c.join(' | ')} |`)].join('\n');
+}
+
+function profileMarkdown(p) {
+  if (!p) return '_No profile (see errors)._';
+  const lines = [
+    `Encrypted 1 KB round trip through the public API, ${int(p.opsPerSecond)} round trips/s under the profiler, ${int(p.totalMs)} ms sampled.`,
+    '',
+    '| self % | self ms | function | where |',
+    '|---:|---:|---|---|',
+    ...p.topFunctions.map((f) => `| ${f.selfPercent} | ${f.selfMs} | ${f.function} | ${f.where} |`),
+    '',
+    '| self % | file |',
+    '|---:|---|',
+    ...p.topFiles.map((f) => `| ${f.selfPercent} | ${f.file} |`),
+  ];
+  return lines.join('\n');
+}
+
+function markdown(meta, rows, profileSummary) {
+  return `# Sessions Kit benchmark results
+
+Generated by \`npm run bench\` (bench/run.mjs); see bench/README.md for what each figure means.
+
+- Date: ${meta.date}
+- Node ${meta.node}, ${meta.platform}
+- CPU: ${meta.cpu} (${meta.cores} cores)
+- Total run time: ${seconds(meta.totalMs)}
+- Codec/storage: median of ${meta.codecRuns ?? '?'} runs of ${meta.runMs ?? '?'} ms after warm-up; HTTP: median of ${HTTP.rounds} runs of ${HTTP.durationS} s per route (${HTTP.connections} connections, after a ${HTTP.warmupS} s warm-up per route)
+
+Ratios are ours ÷ floor. For throughput, higher is better; for bytes and latency, lower is better.
+"×" rows compare with another library (informational). Absolute numbers depend on the machine; the ratios are the point.
+
+${table(rows)}
+${meta.errors.length ? `\n## Errors\n\n${meta.errors.map((e) => `- **${e.section}**: ${e.message.split('\n')[0]}`).join('\n')}\n` : ''}
+## CPU profile (self time)
+
+${profileMarkdown(profileSummary)}
+`;
+}
+
+// ---- main --------------------------------------------------------------------------------------------
+
+rmSync(TMP, { recursive: true, force: true });
+mkdirSync(TMP, { recursive: true });
+
+const codecResult = await section('codec', codec);
+const storageResult = await section('storage', storage);
+const profileSummary = await section('cpu profile', profile);
+const httpResult = process.env.BENCH_SKIP_HTTP === '1' ? undefined : await section('http', http);
+
+const rows = buildRows({ codecResult, storageResult, httpResult });
+const cpu = cpus();
+const meta = {
+  date: new Date().toISOString(),
+  node: process.version,
+  platform: `${process.platform} ${process.arch}`,
+  cpu: cpu[0]?.model ?? 'unknown',
+  cores: cpu.length,
+  totalMs: Date.now() - startedAt,
+  codecRuns: codecResult?.config.runs,
+  runMs: codecResult?.config.runMs,
+  errors,
+};
+
+writeFileSync(join(ROOT, 'bench', 'results.md'), markdown(meta, rows, profileSummary));
+writeFileSync(
+  join(ROOT, 'bench', 'results.json'),
+  `${JSON.stringify(
+    {
+      meta,
+      rows: rows.map(({ values, ...r }) => ({ ...r, ...values })),
+      raw: { codec: codecResult, storage: storageResult, http: httpResult, profile: profileSummary },
+    },
+    null,
+    2,
+  )}\n`,
+);
+
+console.log(`\n${table(rows)}\n`);
+console.log(`Node ${meta.node} · ${meta.cpu} × ${meta.cores} · ${meta.date} · total ${seconds(meta.totalMs)}`);
+console.log('Wrote bench/results.md and bench/results.json.');
+if (errors.length) console.log(`${errors.length} section(s) failed: ${errors.map((e) => e.section).join(', ')}.`);
+clearTimeout(watchdog);
+process.exitCode = errors.length ? 1 : 0;

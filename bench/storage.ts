@@ -1,0 +1,280 @@
+/**
+ * Storage benchmark (child of bench/run.mjs; run with --expose-gc for the memory figure).
+ *
+ * Throughput: `CONCURRENCY` workers, each doing write(id, ~200 B value, ttl) then read(id)
+ * on 43-character ids; one pair = one op. Each storage has a floor doing the same job by
+ * hand in the same process, measured in the same runs (interleaved):
+ *   memoryStorage               vs a Map of { value, expiresAt }
+ *   directoryStorage            vs temp file + fsync + rename + directory fsync, then readFile
+ *   cachedStorage(directory)    vs that same hand-made write plus a Map, reads from the Map
+ *   redisStorage                vs the raw node-redis client: SET key value EX ttl, GET key
+ *
+ * Memory: heap (and ArrayBuffer) growth per session with 100,000 sessions of ~100 B in
+ * memoryStorage, against a plain Map<string, string> holding the same ids and values.
+ *
+ *   node --expose-gc --import tsx bench/storage.ts --out result.json --tmp bench/.tmp
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import { open, readFile, rename } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { createClient } from 'redis';
+import { type SessionStorage, cachedStorage, directoryStorage, memoryStorage, redisStorage } from '../lib/sessions/index';
+import { startRedisServer } from '../lib/sessions/storage/redis-server.testutil';
+import { arg, concurrentOpsPerSecond, emit, log, median } from './common';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const RUN_MS = Number(process.env.BENCH_RUN_MS ?? 1000);
+const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 500);
+const CONCURRENCY = 32;
+const TTL_SECONDS = 3600;
+const ID_POOL = 4096;
+const MEMORY_SESSIONS = 100_000;
+const PREFIX = 'sess:';
+
+const tmpRoot = resolve(arg('tmp') ?? 'bench/.tmp');
+
+/** 32 random bytes in base64url: 43 characters, like the library's session ids. */
+const newId = () => randomBytes(32).toString('base64url');
+const ids = Array.from({ length: ID_POOL }, newId);
+/** About 200 B of JSON, different per slot. */
+const valueFor = (i: number) => {
+  const head = `{"user":"u_${String(i).padStart(6, '0')}","roles":["editor","viewer"],"cart":[`;
+  const body = `{"sku":"SKU-${(i * 7919).toString(36)}","qty":${(i % 9) + 1}}`;
+  const text = `${head}${body},${body},${body}],"pad":"`;
+  return `${text}${'x'.repeat(Math.max(0, 198 - text.length))}"}`;
+};
+const values = ids.map((_, i) => valueFor(i));
+/** Worker w, iteration i: a slot no other worker touches at the same moment. */
+const slot = (w: number, i: number) => (w + i * CONCURRENCY) % ID_POOL;
+
+type Pair = (w: number, i: number) => Promise<unknown> | unknown;
+
+/** A write+read pair through the SessionStorage interface, checking the read. */
+function pairOn(storage: SessionStorage): Pair {
+  return async (w, i) => {
+    const k = slot(w, i);
+    const id = ids[k] as string;
+    await storage.write(id, values[k] as string, TTL_SECONDS);
+    const got = await storage.read(id);
+    if (got !== values[k]) throw new Error('The storage read back something else.');
+  };
+}
+
+// ---- floors -----------------------------------------------------------------------------
+
+function mapFloor(): Pair {
+  const map = new Map<string, { value: string; expiresAt: number }>();
+  return (w, i) => {
+    const k = slot(w, i);
+    const id = ids[k] as string;
+    map.set(id, { value: values[k] as string, expiresAt: Date.now() + TTL_SECONDS * 1000 });
+    const entry = map.get(id);
+    const got = entry && entry.expiresAt > Date.now() ? entry.value : undefined;
+    if (got !== values[k]) throw new Error('The floor read back something else.');
+  };
+}
+
+/** The same durable write as directoryStorage, without hashing, sharding or hardening. */
+async function rawFileWrite(dir: string, id: string, value: string): Promise<void> {
+  const file = join(dir, `${id}.json`);
+  const temp = join(dir, `.${id}.${randomBytes(8).toString('hex')}.tmp`);
+  const handle = await open(temp, 'wx', 0o600);
+  try {
+    await handle.writeFile(JSON.stringify({ v: 1, exp: Date.now() + TTL_SECONDS * 1000, value }), 'utf8');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, file);
+  const dirHandle = await open(dir, 'r');
+  try {
+    await dirHandle.sync();
+  } finally {
+    await dirHandle.close();
+  }
+}
+
+async function rawFileRead(dir: string, id: string): Promise<string | undefined> {
+  const record = JSON.parse(await readFile(join(dir, `${id}.json`), 'utf8')) as { exp: number; value: string };
+  return record.exp > Date.now() ? record.value : undefined;
+}
+
+function fileFloor(dir: string): Pair {
+  mkdirSync(dir, { recursive: true });
+  return async (w, i) => {
+    const k = slot(w, i);
+    const id = ids[k] as string;
+    await rawFileWrite(dir, id, values[k] as string);
+    if ((await rawFileRead(dir, id)) !== values[k]) throw new Error('The floor read back something else.');
+  };
+}
+
+function cachedFileFloor(dir: string): Pair {
+  mkdirSync(dir, { recursive: true });
+  const map = new Map<string, string>();
+  return async (w, i) => {
+    const k = slot(w, i);
+    const id = ids[k] as string;
+    await rawFileWrite(dir, id, values[k] as string);
+    map.set(id, values[k] as string);
+    if (map.get(id) !== values[k]) throw new Error('The floor read back something else.');
+  };
+}
+
+// ---- throughput -------------------------------------------------------------------------------
+
+type Case = { key: string; label: string; ours: Pair; floor: Pair; floorLabel: string };
+
+async function throughput(cases: Case[]) {
+  log(`storage: warming up ${cases.length} storages`);
+  for (const c of cases) {
+    await concurrentOpsPerSecond(c.ours, WARMUP_MS, CONCURRENCY);
+    await concurrentOpsPerSecond(c.floor, WARMUP_MS, CONCURRENCY);
+  }
+  const runs = new Map<string, { ours: number[]; floor: number[] }>(cases.map((c) => [c.key, { ours: [], floor: [] }]));
+  for (let r = 0; r < RUNS; r++) {
+    for (const c of cases) {
+      const slotRuns = runs.get(c.key) as { ours: number[]; floor: number[] };
+      // Alternate which goes first, so neither always follows the other.
+      if (r % 2 === 0) {
+        slotRuns.ours.push(await concurrentOpsPerSecond(c.ours, RUN_MS, CONCURRENCY));
+        slotRuns.floor.push(await concurrentOpsPerSecond(c.floor, RUN_MS, CONCURRENCY));
+      } else {
+        slotRuns.floor.push(await concurrentOpsPerSecond(c.floor, RUN_MS, CONCURRENCY));
+        slotRuns.ours.push(await concurrentOpsPerSecond(c.ours, RUN_MS, CONCURRENCY));
+      }
+    }
+    log(`storage: run ${r + 1}/${RUNS} done`);
+  }
+  return Object.fromEntries(
+    cases.map((c) => {
+      const { ours, floor } = runs.get(c.key) as { ours: number[]; floor: number[] };
+      return [
+        c.key,
+        {
+          label: c.label,
+          floorLabel: c.floorLabel,
+          ours: { runs: ours.map(Math.round), median: median(ours) },
+          floor: { runs: floor.map(Math.round), median: median(floor) },
+        },
+      ];
+    }),
+  );
+}
+
+// ---- memory -------------------------------------------------------------------------------------
+
+function collect(): { heapUsed: number; arrayBuffers: number } {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('Run with --expose-gc for the memory figure.');
+  gc();
+  gc();
+  const m = process.memoryUsage();
+  return { heapUsed: m.heapUsed, arrayBuffers: m.arrayBuffers };
+}
+
+/** Bytes per session (heap, ArrayBuffers) after storing MEMORY_SESSIONS fresh ids and ~100 B values. */
+function memoryPerSession(fill: (put: (id: string, value: string) => void) => unknown): { heap: number; arrayBuffers: number } {
+  const before = collect();
+  const holder: unknown[] = [];
+  holder.push(
+    fill((put) => {
+      for (let i = 0; i < MEMORY_SESSIONS; i++) {
+        // Exactly 100 characters of JSON, different for every session.
+        put(newId(), `{"user":"u_${String(i).padStart(6, '0')}","roles":["editor"],"theme":"dark","count":"${String(i % 97).padStart(2, '0')}","pad":"${'x'.repeat(25)}"}`);
+      }
+    }),
+  );
+  const after = collect();
+  // Keep the structure alive until after the measurement.
+  if (holder.length !== 1) throw new Error('unreachable');
+  return { heap: (after.heapUsed - before.heapUsed) / MEMORY_SESSIONS, arrayBuffers: (after.arrayBuffers - before.arrayBuffers) / MEMORY_SESSIONS };
+}
+
+function memory() {
+  const ours: { heap: number; arrayBuffers: number }[] = [];
+  const floor: { heap: number; arrayBuffers: number }[] = [];
+  for (let r = 0; r < 3; r++) {
+    ours.push(
+      memoryPerSession((put) => {
+        const storage = memoryStorage({ maxEntries: MEMORY_SESSIONS });
+        put((id, value) => void storage.write(id, value, TTL_SECONDS));
+        return storage;
+      }),
+    );
+    floor.push(
+      memoryPerSession((put) => {
+        const map = new Map<string, string>();
+        put((id, value) => void map.set(id, value));
+        return map;
+      }),
+    );
+  }
+  const pick = (xs: { heap: number; arrayBuffers: number }[]) => ({
+    heap: median(xs.map((x) => x.heap)),
+    arrayBuffers: median(xs.map((x) => x.arrayBuffers)),
+    runs: xs.map((x) => ({ heap: Math.round(x.heap), arrayBuffers: Math.round(x.arrayBuffers) })),
+  });
+  return { sessions: MEMORY_SESSIONS, valueBytes: 100, ours: pick(ours), floor: pick(floor) };
+}
+
+// ---- main ----------------------------------------------------------------------------------------
+
+const dirOurs = join(tmpRoot, 'storage-directory');
+const dirCached = join(tmpRoot, 'storage-cached');
+const dirFloor = join(tmpRoot, 'storage-floor');
+const dirCachedFloor = join(tmpRoot, 'storage-cached-floor');
+const result: Record<string, unknown> = {
+  config: { runs: RUNS, runMs: RUN_MS, warmupMs: WARMUP_MS, concurrency: CONCURRENCY, idLength: ids[0]?.length, valueBytes: values[0]?.length },
+};
+
+const redisServer = await startRedisServer();
+let rawClient: ReturnType<typeof createClient> | undefined;
+let ourRedis: ReturnType<typeof redisStorage> | undefined;
+try {
+  const cases: Case[] = [
+    { key: 'memory', label: 'memoryStorage', ours: pairOn(memoryStorage()), floor: mapFloor(), floorLabel: 'Map' },
+    {
+      key: 'directory',
+      label: 'directoryStorage',
+      ours: pairOn(directoryStorage(dirOurs)),
+      floor: fileFloor(dirFloor),
+      floorLabel: 'raw fs (tmp+fsync+rename+dir fsync, readFile)',
+    },
+    {
+      key: 'cached',
+      label: 'cachedStorage(directoryStorage)',
+      ours: pairOn(cachedStorage(directoryStorage(dirCached))),
+      floor: cachedFileFloor(dirCachedFloor),
+      floorLabel: 'raw fs write + Map read',
+    },
+  ];
+  if (redisServer) {
+    log(`storage: redis-server on port ${redisServer.port}`);
+    ourRedis = redisStorage({ url: redisServer.url, prefix: PREFIX });
+    const client = createClient({ url: redisServer.url });
+    client.on('error', (err: unknown) => log('raw redis client error', err));
+    await client.connect();
+    rawClient = client;
+    const rawPair: Pair = async (w, i) => {
+      const k = slot(w, i);
+      const key = `${PREFIX}raw:${ids[k]}`;
+      await client.set(key, values[k] as string, { expiration: { type: 'EX', value: TTL_SECONDS } });
+      if ((await client.get(key)) !== values[k]) throw new Error('The floor read back something else.');
+    };
+    cases.push({ key: 'redis', label: 'redisStorage', ours: pairOn(ourRedis), floor: rawPair, floorLabel: 'raw node-redis SET EX + GET' });
+  } else {
+    result.redisError = 'redis-server not found: Redis figures skipped.';
+    log(result.redisError);
+  }
+  result.throughput = await throughput(cases);
+  log('storage: memory per session (100,000 sessions)');
+  result.memory = memory();
+} finally {
+  await ourRedis?.close();
+  await rawClient?.close().catch(() => undefined);
+  await redisServer?.stop();
+  for (const dir of [dirOurs, dirCached, dirFloor, dirCachedFloor]) rmSync(dir, { recursive: true, force: true });
+}
+emit(result);
