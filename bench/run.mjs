@@ -139,13 +139,19 @@ async function profile() {
   await runChild('cpu profile', NODE, ['--cpu-prof', '--cpu-prof-dir', dir, '--import', 'tsx', 'bench/codec.ts', '--profile', '--out', out], {
     timeoutMs: 60_000,
   });
-  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
-  if (files.length === 0) throw new Error('node --cpu-prof wrote no profile.');
-  return { ...summarizeProfiles(files.map((f) => readJson(join(dir, f)))), opsPerSecond: readJson(out).profiledOpsPerSecond };
+  // Main thread only (CPU.<date>.<time>.<pid>.0.<seq>.cpuprofile): the tsx loader thread is not ours to judge.
+  const files = readdirSync(dir).filter((f) => /\.0\.\d+\.cpuprofile$/.test(f));
+  if (files.length === 0) throw new Error('node --cpu-prof wrote no main-thread profile.');
+  const run = readJson(out);
+  const window = { startUs: run.windowStartUs, endUs: run.windowEndUs };
+  return { ...summarizeProfiles(files.map((f) => readJson(join(dir, f))), window), opsPerSecond: run.profiledOpsPerSecond };
 }
 
-/** Self time per function (name + file), from the samples and their time deltas. */
-function summarizeProfiles(profiles) {
+/**
+ * Self time per function (name + file), from the samples and their time deltas, counting only
+ * samples inside `window` (the measured loop; profile timestamps and process.hrtime share a clock).
+ */
+function summarizeProfiles(profiles, window) {
   const byFunction = new Map();
   const byFile = new Map();
   let total = 0;
@@ -158,7 +164,10 @@ function summarizeProfiles(profiles) {
   };
   for (const p of profiles) {
     const nodes = new Map(p.nodes.map((n) => [n.id, n]));
+    let at = p.startTime;
     for (let i = 0; i < p.samples.length; i++) {
+      at += p.timeDeltas[i] ?? 0;
+      if (at < window.startUs || at > window.endUs) continue;
       // DevTools convention: the interval after a sample belongs to that sample.
       const micros = p.timeDeltas[i + 1] ?? 0;
       const node = nodes.get(p.samples[i]);

@@ -390,6 +390,17 @@ describe('key rotation', () => {
     expect(setCookies(again.response)).toEqual([]);
   });
 
+  it('the re-issue keeps the old deadline: rotating keys does not extend a session', async () => {
+    const oldValue = await ourValue(oldOnly);
+    const { exp, iat } = decodeJsonSegment(oldValue.split('.')[0] as string);
+    vi.setSystemTime(NOW.getTime() + 3600_000);
+    const r = await readWith(oldValue, rotated);
+    expect(r.reissued).toBe(true);
+    const fresh = decodeJsonSegment(wireValue(r.response, 'user_session').split('.')[0] as string);
+    expect(fresh).toMatchObject({ kid: KID, exp, iat });
+    expect(setCookieFor(r.response, 'user_session')?.attributes.get('max-age')).toBe(String(7 * 24 * 3600 - 3600));
+  });
+
   it('a kid-less value under the old key (from jose) opens and is re-issued', async () => {
     const value = await joseEncrypt(JSON_DATA, OLD_KEY, { alg: 'dir', enc: 'A256GCM', exp: nowSeconds() + 600 });
     const r = await readWith(value, rotated);
