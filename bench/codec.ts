@@ -196,8 +196,9 @@ if (process.argv.includes('--profile')) {
     for (const p of payloads) {
       for (const v of VARIANTS) {
         const ops = await opsPerSecond(() => v.run(p.data), RUN_MS);
-        const byPayload = (runs[v.key] ??= {});
-        (byPayload[p.label] ??= []).push(ops);
+        const byPayload = runs[v.key] ?? {};
+        runs[v.key] = byPayload;
+        byPayload[p.label] = [...(byPayload[p.label] ?? []), ops];
       }
     }
     log(`codec: run ${r + 1}/${RUNS} done`);

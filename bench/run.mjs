@@ -8,11 +8,11 @@
 //   4. HTTP: next build, next start (SESSIONS_BENCH=1), autocannon from a second process
 //
 // Writes bench/results.md and bench/results.json; bench/.tmp is removed at the end, whatever happens.
-// Environment: BENCH_RUNS, BENCH_RUN_MS, BENCH_WARMUP_MS (codec/storage), BENCH_HTTP_S, BENCH_HTTP_WARMUP_S,
-// BENCH_SKIP_HTTP=1 (quick runs while editing the bench itself).
+// Environment: BENCH_RUNS, BENCH_RUN_MS, BENCH_WARMUP_MS (codec/storage), BENCH_PROFILE_MS, BENCH_HTTP_S,
+// BENCH_HTTP_WARMUP_S, BENCH_ONLY=codec,storage,profile,http (quick runs while editing the bench itself).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -66,12 +66,12 @@ const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
  * Runs a command in its own process group; resolves when it exits 0, rejects otherwise or
  * after `timeoutMs`. Output goes to the terminal, or to `logFile` when given.
  */
-async function runChild(label, command, args, { timeoutMs, env = process.env, logFile } = {}) {
+async function runChild(label, command, args, { timeoutMs, env = process.env, logFile, cwd = ROOT } = {}) {
   const t0 = Date.now();
   const output = logFile ? createWriteStream(logFile) : undefined;
   if (output) await once(output, 'open');
   const child = spawn(command, args, {
-    cwd: ROOT,
+    cwd,
     env,
     detached: true,
     stdio: ['ignore', output ?? 'inherit', output ?? 'inherit'],
@@ -200,9 +200,40 @@ function summarizeProfiles(profiles, window) {
 
 // ---- 4: HTTP ----------------------------------------------------------------------------------------
 
+/** Top-level entries the app build does not need (or must not share). */
+const NOT_COPIED = new Set(['.git', '.next', '.sessions', 'node_modules', 'bench', 'e2e', 'scripts', 'test-results', 'playwright-report', 'blob-report', 'tsconfig.tsbuildinfo', 'package-lock.json']);
+
+/**
+ * A private copy of the app under bench/.tmp/app, built and served from there: `next build`
+ * in the project itself would overwrite the .next of anyone else's `next start` (the e2e
+ * tests) mid-run, and theirs would overwrite ours. The copy uses the project's own
+ * next.config.mjs, only with the Turbopack root moved up to the project, so the project's
+ * node_modules resolve as usual.
+ */
+function copyApp() {
+  const app = join(TMP, 'app');
+  mkdirSync(app, { recursive: true });
+  for (const entry of readdirSync(ROOT)) {
+    if (!NOT_COPIED.has(entry)) cpSync(join(ROOT, entry), join(app, entry), { recursive: true });
+  }
+  const config = pathToFileURL(join(ROOT, 'next.config.mjs')).href;
+  writeFileSync(
+    join(app, 'next.config.mjs'),
+    `import base from ${JSON.stringify(config)};\nexport default { ...base, turbopack: { ...base.turbopack, root: ${JSON.stringify(ROOT)} } };\n`,
+  );
+  return app;
+}
+
 async function http() {
   const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
-  await runChild('next build', NODE, [NEXT_BIN, 'build'], { timeoutMs: 240_000, env, logFile: join(TMP, 'next-build.log') });
+  const app = copyApp();
+  await runChild('next build', NODE, [NEXT_BIN, 'build'], { cwd: app, timeoutMs: 240_000, env, logFile: join(TMP, 'next-build.log') });
+
+  // The route table line, e.g. "├ ƒ /api/bench": ƒ (dynamic) means every request really runs the handler.
+  const routeLine = readFileSync(join(TMP, 'next-build.log'), 'utf8')
+    .split('\n')
+    .find((line) => line.includes('/api/bench'))
+    ?.trim();
 
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -218,7 +249,7 @@ async function http() {
   const output = createWriteStream(serverLog);
   await once(output, 'open');
   const server = spawn(NODE, [NEXT_BIN, 'start', '-H', '127.0.0.1', '-p', String(port)], {
-    cwd: ROOT,
+    cwd: app,
     env: serverEnv,
     detached: true,
     stdio: ['ignore', output, output],
@@ -261,7 +292,7 @@ async function http() {
     const config = { base, cookie, ...HTTP, out };
     const budget = (HTTP.warmupS * 2 + HTTP.durationS * HTTP.rounds * 2 + 30) * 1000;
     await runChild('http load (autocannon)', NODE, ['bench/load.mjs', JSON.stringify(config)], { timeoutMs: budget });
-    return { ...HTTP, cookieBytes: cookie.length, runs: readJson(out) };
+    return { ...HTTP, buildRouteLine: routeLine, cookieBytes: cookie.length, runs: readJson(out) };
   } finally {
     if (!exited) {
       killGroup(server, 'SIGTERM');
@@ -393,10 +424,13 @@ ${profileMarkdown(profileSummary)}
 rmSync(TMP, { recursive: true, force: true });
 mkdirSync(TMP, { recursive: true });
 
-const codecResult = await section('codec', codec);
-const storageResult = await section('storage', storage);
-const profileSummary = await section('cpu profile', profile);
-const httpResult = process.env.BENCH_SKIP_HTTP === '1' ? undefined : await section('http', http);
+// BENCH_ONLY=codec,storage,profile,http runs a subset (while working on the bench itself).
+const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
+const wanted = (name) => !only || only.includes(name);
+const codecResult = wanted('codec') ? await section('codec', codec) : undefined;
+const storageResult = wanted('storage') ? await section('storage', storage) : undefined;
+const profileSummary = wanted('profile') ? await section('cpu profile', profile) : undefined;
+const httpResult = wanted('http') ? await section('http', http) : undefined;
 
 const rows = buildRows({ codecResult, storageResult, httpResult });
 const cpu = cpus();

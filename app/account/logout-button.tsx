@@ -1,17 +1,12 @@
-'use client';
+import { logout } from '../login/actions';
 
-import { useRouter } from 'next/navigation';
-
+/** A Server Action form: works before hydration, even without JavaScript. */
 export function LogoutButton() {
-  const router = useRouter();
-  const logout = async () => {
-    await fetch('/api/auth/logout', { method: 'POST' });
-    router.push('/login');
-    router.refresh();
-  };
   return (
-    <button type="button" className="secondary" onClick={logout}>
-      Log out
-    </button>
+    <form action={logout}>
+      <button type="submit" className="secondary">
+        Log out
+      </button>
+    </form>
   );
 }

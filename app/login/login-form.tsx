@@ -1,48 +1,25 @@
 'use client';
 
-import { useRouter } from 'next/navigation';
-import { type FormEvent, useState } from 'react';
+import { useActionState } from 'react';
+import { type LoginState, login } from './actions';
 
 export function LoginForm() {
-  const router = useRouter();
-  const [problem, setProblem] = useState<string>();
-  const [busy, setBusy] = useState(false);
-
-  const submit = async (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget);
-    setBusy(true);
-    setProblem(undefined);
-    const response = await fetch('/api/auth/login', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: form.get('username'), password: form.get('password') }),
-    });
-    setBusy(false);
-    if (!response.ok) {
-      const body = (await response.json().catch(() => ({}))) as { error?: string };
-      return setProblem(body.error ?? 'Login failed.');
-    }
-    router.push('/account');
-    router.refresh();
-  };
+  const [state, action, pending] = useActionState<LoginState, FormData>(login, {});
 
   return (
-    <form className="card" onSubmit={submit}>
+    <form className="card" action={action}>
       <div className="row">
         <label htmlFor="username">Username</label>
-        <input id="username" name="username" autoComplete="username" required />
+        <input id="username" name="username" autoComplete="username" defaultValue={state.username} required />
         <label htmlFor="password">Password</label>
         <input id="password" name="password" type="password" autoComplete="current-password" required />
-        <button type="submit" disabled={busy}>
+        <button type="submit" disabled={pending}>
           Log in
         </button>
       </div>
-      {problem && (
-        <p className="error" role="alert">
-          {problem}
-        </p>
-      )}
+      {state.fields?.username && <p className="error">{state.fields.username}</p>}
+      {state.fields?.password && <p className="error">{state.fields.password}</p>}
+      {state.error && <p className="error">{state.error}</p>}
     </form>
   );
 }

@@ -32,16 +32,22 @@ export function webStorageStore(kind: 'sessionStorage' | 'localStorage', prefix 
   };
   return {
     get(name) {
-      const s = storage();
-      return s ? s.getItem(prefix + name) : fallback.get(name);
+      // A value kept in memory after a failed setItem is newer than what Web Storage holds.
+      return fallback.get(name) ?? storage()?.getItem(prefix + name) ?? undefined;
     },
     set(name, value) {
       const s = storage();
       if (!s) return fallback.set(name, value);
       try {
         s.setItem(prefix + name, value);
+        fallback.delete(name);
       } catch {
         fallback.set(name, value); // quota exceeded: keep the session for this page at least
+        try {
+          s.removeItem(prefix + name); // never serve the stale value after the page reloads
+        } catch {
+          // storage refused even removal; the in-memory value still wins while the page lives
+        }
       }
     },
     delete(name) {

@@ -73,9 +73,9 @@ export class SessionSlot {
     const oldId = this.id;
     if (oldId === undefined || this.value === undefined) return;
     const payload = this.runtime.serializer.serialize(this.value);
-    this.id = undefined;
     const now = nowSeconds();
-    await this.write(payload, this.runtime.expiry.issue(this.times?.createdAt ?? now, now), now, true);
+    // The old id stays current until the new record is safely written.
+    await this.write(payload, this.runtime.expiry.issue(this.times?.createdAt ?? now, now), now, true, { freshId: true });
     await this.runtime.tracker.invalidate(oldId);
   }
 
@@ -121,10 +121,16 @@ export class SessionSlot {
     }
   }
 
-  private async write(payload: string, times: SessionTimes, now: number, explicit: boolean): Promise<void> {
+  private async write(
+    payload: string,
+    times: SessionTimes,
+    now: number,
+    explicit: boolean,
+    options: { freshId?: boolean } = {},
+  ): Promise<void> {
     const { runtime } = this;
     const ttl = runtime.expiry.storageTtl(times, now);
-    const saved = await runtime.tracker.save(payload, times, ttl, this.id);
+    const saved = await runtime.tracker.save(payload, times, ttl, options.freshId ? undefined : this.id);
     // By id, deadlines live in the record; the client's value is the bare id.
     const wire = await runtime.chain.write(saved.token, runtime.tracker.byId ? undefined : times);
     runtime.transport.assertFits(runtime.name, wire);

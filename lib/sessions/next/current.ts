@@ -4,7 +4,6 @@
  * allows in Server Actions and Route Handlers, not in Server Components.
  */
 import 'server-only';
-import { parse as parseCookies } from 'cookie';
 import { cookies, headers } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { cache } from 'react';
@@ -34,13 +33,10 @@ export function currentSessions<Data>(runtimes: Runtimes): Promise<SessionAccess
 
 async function createAccessor(runtimes: Runtimes): Promise<SessionAccessor<unknown>> {
   const [cookieStore, headerStore] = await Promise.all([cookies(), headers()]);
-  // Parsed like a Request's cookies (first duplicate wins), not through Next's store (last wins).
-  let jar: Record<string, string | undefined> | undefined;
   const source: RequestSource = {
-    cookie: (name) => {
-      jar ??= parseCookies(headerStore.get('cookie') ?? '');
-      return jar[name];
-    },
+    // Next's store, not the raw header: it reflects cookies a Server Action set before a redirect
+    // renders the next page. (With duplicate names Next keeps the last one; forRequest keeps the first.)
+    cookie: (name) => cookieStore.get(name)?.value,
     header: (name) => headerStore.get(name) ?? undefined,
   };
   return new SessionAccessorImpl<unknown>(runtimes, {

@@ -791,6 +791,23 @@ describe('storage faults', () => {
     expect((await exchange(sessions, { cookies: { s: id } }, (s) => s.get('s'))).result).toEqual({ id: 'u1' });
   });
 
+  it('a regenerate whose write fails leaves the session on its old id (a later clear still kills it)', async () => {
+    const { spy, sessions } = setup();
+    const id = await newSession(sessions, 's', { id: 'u1' });
+    const s = sessions.forRequest(makeRequest({ cookies: { s: id } }));
+    expect(await s.get('s')).toEqual({ id: 'u1' });
+    spy.breakDown({ write: true });
+    await expect(s.regenerate('s')).rejects.toBeInstanceOf(SessionStorageError);
+    spy.recover();
+    // Nothing moved: the request still knows its id…
+    expect.soft(await s.id('s')).toBe(id);
+    // …so a logout in the same request (say, after catching the fault) forgets it in storage.
+    await s.clear('s');
+    expect.soft(spy.invalidated).toEqual([id]);
+    expect(spy.map.has(id)).toBe(false);
+    expect((await exchange(sessions, { cookies: { s: id } }, (x) => x.get('s'))).result).toBeUndefined();
+  });
+
   it('through handler(): regenerate and clear faults are 503 with no Set-Cookie', async () => {
     const { spy, sessions } = setup();
     const id = await newSession(sessions, 's', { id: 'u1' });
