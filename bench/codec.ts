@@ -14,7 +14,7 @@ import { serialize } from 'cookie';
 import { sealData, unsealData } from 'iron-session';
 import { CompactEncrypt, compactDecrypt } from 'jose';
 import { cookie, defineSessions, encrypted, signed } from '../lib/sessions/index';
-import { PAYLOAD_SIZES, type Payload, arg, assertSameJson, emit, log, makePayload, median, opsPerSecond } from './common';
+import { PAYLOAD_SIZES, type Payload, assertSameJson, emit, log, makePayload, median, opsPerSecond } from './common';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const RUN_MS = Number(process.env.BENCH_RUN_MS ?? 1000);

@@ -190,7 +190,8 @@ function summarizeProfiles(profiles, window) {
     topFunctions: [...byFunction.values()]
       .sort((a, b) => b.micros - a.micros)
       .slice(0, 20)
-      .map((e) => ({ function: e.name, where: e.file ? `${e.file}:${e.line}` : '(native / VM)', selfPercent: pct(e.micros), selfMs: Math.round(e.micros / 1000) })),
+      // tsx-compiled files report line 1 for everything: a line only where it means something.
+      .map((e) => ({ function: e.name, where: e.file ? (e.line > 1 ? `${e.file}:${e.line}` : e.file) : '(native / VM)', selfPercent: pct(e.micros), selfMs: Math.round(e.micros / 1000) })),
     topFiles: [...byFile.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, 12)

@@ -60,7 +60,7 @@ describe('createSessionFetch', () => {
 
   it('does not overwrite a header the caller set explicitly', async () => {
     const { fetch, calls } = fakeFetch([{ [CART]: 'from-server' }, {}, {}, {}]);
-    const api = createSessionFetch({ headers: [CART], fetch });
+    const api = createSessionFetch({ headers: [CART], fetch, origins: ['http://localhost'] });
     await api('/a');
     await api('/b', { headers: { [CART]: 'explicit' } });
     expect(calls[1]?.headers.get(CART)).toBe('explicit');
@@ -72,6 +72,21 @@ describe('createSessionFetch', () => {
     expect(calls[3]?.headers.get(CART)).toBe('on-request');
     // The stored value is untouched by explicit headers.
     expect(api.store.get(CART)).toBe('from-server');
+  });
+
+  it('sends and accepts session headers only for the page origin and trusted origins', async () => {
+    const { fetch, calls } = fakeFetch([{ [CART]: 'ours' }, { [CART]: 'planted' }, {}, { [CART]: 'api' }]);
+    const api = createSessionFetch({ headers: [CART], fetch, origins: ['https://api.example.com/'] });
+    await api('/cart');
+    // A third-party origin neither receives the token nor plants one.
+    await api('https://evil.example/collect');
+    expect(calls[1]?.headers.get(CART) ?? null).toBeNull();
+    expect(api.store.get(CART)).toBe('ours');
+    // A trusted origin does both.
+    await api('https://api.example.com/cart');
+    expect(calls[2]?.headers.get(CART)).toBe('ours');
+    await api(new URL('https://api.example.com/cart'));
+    expect(api.store.get(CART)).toBe('api');
   });
 
   it('keeps the caller’s other headers', async () => {

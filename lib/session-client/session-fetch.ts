@@ -17,6 +17,12 @@ export interface SessionFetchOptions {
   store?: StoreOption;
   /** The underlying fetch. Default: the global one. */
   fetch?: typeof fetch;
+  /**
+   * Other origins (e.g. `'https://api.example.com'`) that may receive and set the session headers.
+   * By default only the page's own origin does: a session token never leaks to a third party,
+   * and a third party cannot plant one.
+   */
+  origins?: readonly string[];
 }
 
 export type SessionFetch = ((input: RequestInfo | URL, init?: RequestInit) => Promise<Response>) & {
@@ -28,15 +34,17 @@ export function createSessionFetch(options: SessionFetchOptions): SessionFetch {
   const names = [...options.headers];
   if (names.length === 0) throw new TypeError('createSessionFetch needs at least one header name.');
   const store = resolveStore(options.store);
+  const trusted = new Set(options.origins?.map((o) => new URL(o).origin));
 
   const sessionFetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const doFetch = options.fetch ?? globalThis.fetch;
+    if (!carriesSessions(input, trusted)) return doFetch(input, init);
     const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
     for (const name of names) {
       const value = store.get(name);
       // A header the caller set explicitly wins.
       if (value && !headers.has(name)) headers.set(name, value);
     }
-    const doFetch = options.fetch ?? globalThis.fetch;
     const response = await doFetch(input, { ...init, headers });
     for (const name of names) {
       const value = response.headers.get(name);
@@ -47,4 +55,19 @@ export function createSessionFetch(options: SessionFetchOptions): SessionFetch {
     return response;
   };
   return Object.assign(sessionFetch, { store });
+}
+
+/** Same origin as the page (relative URLs included), or an origin the caller trusts. */
+function carriesSessions(input: RequestInfo | URL, trusted: ReadonlySet<string>): boolean {
+  const raw = input instanceof Request ? input.url : String(input);
+  const page = (globalThis as { location?: { origin?: string } }).location?.origin;
+  let target: URL;
+  try {
+    target = new URL(raw, page ?? 'relative:/');
+  } catch {
+    return false;
+  }
+  if (trusted.has(target.origin)) return true;
+  // Without a page (tests, server rendering) only relative URLs count as "ours".
+  return page ? target.origin === page : target.protocol === 'relative:';
 }

@@ -26,7 +26,7 @@ export class SessionAccessorImpl<Data> implements SessionAccessor<Data> {
   protected readonly slots = new Map<string, SessionSlot>();
 
   constructor(
-    private readonly runtimes: ReadonlyMap<string, SessionRuntime>,
+    protected readonly runtimes: ReadonlyMap<string, SessionRuntime>,
     private readonly context: SlotContext,
   ) {}
 

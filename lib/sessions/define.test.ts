@@ -510,8 +510,8 @@ describe('typed errors at definition time', () => {
     expect(codeOf(() => defineSessions({ a: header({ name: 'X-S' }), b: header({ name: 'x-s' }) }))).toBe(
       'ERR_SESSION_CONFIG',
     );
-    // A cookie and a header may share a name.
-    expect(codeOf(() => defineSessions({ a: cookie(), b: header({ name: 'a' }) }))).toBeUndefined();
+    // Not even a cookie and a header: keys are salted with the wire name, so they would share one.
+    expect(codeOf(() => defineSessions({ a: cookie(), b: header({ name: 'A' }) }))).toBe('ERR_SESSION_CONFIG');
   });
 
   it('not a cookie()/header() definition', () => {
@@ -550,6 +550,44 @@ describe('unknown session names', () => {
       await expect(promise, method).rejects.toMatchObject({ code: 'ERR_SESSION_CONFIG' });
     }
     expect(threwSynchronously).toEqual([]);
+  });
+});
+
+describe('cross-site writes (login CSRF)', () => {
+  const sessions = defineSessions({
+    s: cookie<User>({ transform: signed({ secret: SECRET }) }),
+    open: cookie<User>({ transform: signed({ secret: SECRET }), allowCrossSite: true }),
+    h: header<User>({ name: 'X-Session', transform: signed({ secret: SECRET }) }),
+  });
+  const crossSite = { method: 'POST', headers: { 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' } };
+
+  it('a cross-site POST without a cookie cannot plant a cookie session: 403 and no Set-Cookie', async () => {
+    const login = sessions.handler(async (_request, { session }) => {
+      await session.set('s', { id: 'attacker' });
+      return Response.json({ ok: true });
+    });
+    const response = await login(makeRequest(crossSite), {});
+    expect(response.status).toBe(403);
+    expect(response.headers.getSetCookie()).toEqual([]);
+  });
+
+  it('forRequest rejects the write with ERR_SESSION_CROSS_SITE; opted-out and header sessions may be written', async () => {
+    const session = sessions.forRequest(makeRequest(crossSite));
+    await expect(session.set('s', { id: 'x' })).rejects.toMatchObject({ code: 'ERR_SESSION_CROSS_SITE' });
+    await expect(session.clear('s')).rejects.toMatchObject({ code: 'ERR_SESSION_CROSS_SITE' });
+    await session.set('open', { id: 'ok' });
+    await session.set('h', { id: 'ok' });
+    const response = session.applyTo(new Response(null));
+    expect(response.headers.getSetCookie().map((c) => c.split('=')[0])).toEqual(['open']);
+    expect(response.headers.get('X-Session')).toBeTruthy();
+  });
+
+  it('same-site and header-less requests write normally', async () => {
+    for (const headers of [{ 'sec-fetch-site': 'same-origin' }, {}]) {
+      const session = sessions.forRequest(makeRequest({ method: 'POST', headers }));
+      await session.set('s', { id: 'fine' });
+      expect(session.applyTo(new Response(null)).headers.getSetCookie()).toHaveLength(1);
+    }
   });
 });
 

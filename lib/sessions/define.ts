@@ -10,11 +10,9 @@
  * export const GET = sessions.handler(async (request, { session }) =>
  *   Response.json(await session.get('user_session')));
  */
-import { parse as parseCookies } from 'cookie';
 import type { SessionAccessor } from './accessor';
-import { isCrossSiteRequest } from './cross-site';
 import type { AnySessionDefinition, SessionData } from './definition';
-import { SessionConfigError, SessionStorageError } from './errors';
+import { SessionConfigError, SessionCrossSiteError, SessionStorageError } from './errors';
 import { type RequestSessions, RequestSessionsImpl } from './request-sessions';
 import { type SessionRuntime, compileSession } from './runtime';
 
@@ -87,32 +85,28 @@ export function defineSessions<Defs extends Record<string, AnySessionDefinition>
   const wireNames = new Map<string, string>();
   for (const [name, definition] of Object.entries(definitions)) {
     const runtime = compileSession(name, definition);
-    const wireKey = `${runtime.transport.kind}:${runtime.transport.wireName.toLowerCase()}`;
+    // Keys are salted with the wire name: a cookie and a header of the same name would share one.
+    const wireKey = runtime.transport.wireName.toLowerCase();
     const other = wireNames.get(wireKey);
     if (other !== undefined) {
-      throw new SessionConfigError(`Sessions "${other}" and "${name}" both use the ${runtime.transport.kind} "${runtime.transport.wireName}".`);
+      throw new SessionConfigError(
+        `Sessions "${other}" and "${name}" both use the wire name "${runtime.transport.wireName}": give one a different cookie.name or header name.`,
+      );
     }
     wireNames.set(wireKey, name);
     runtimes.set(name, runtime);
   }
-  const cookieSessions = [...runtimes.values()].filter((r) => r.transport.kind === 'cookie' && !r.allowCrossSite);
 
-  const carriesGuardedCookie = (request: Request): boolean => {
-    const header = request.headers.get('cookie');
-    if (!header || cookieSessions.length === 0) return false;
-    const jar = parseCookies(header);
-    return cookieSessions.some((r) => jar[r.transport.wireName] !== undefined);
-  };
+  const crossSiteRefusal = () => Response.json({ error: 'Cross-site request refused.' }, { status: 403 });
 
   const run = async <C>(request: Request, context: C, fn: SessionHandler<Data, C>): Promise<Response> => {
-    if (isCrossSiteRequest(request) && carriesGuardedCookie(request)) {
-      return Response.json({ error: 'Cross-site request refused.' }, { status: 403 });
-    }
     const session = new RequestSessionsImpl<Data>(runtimes, request);
+    if (session.refusesRequest()) return crossSiteRefusal();
     let response: Response;
     try {
       response = await fn(request, { ...(context as C & object), session } as C & { session: RequestSessions<Data> });
     } catch (error) {
+      if (error instanceof SessionCrossSiteError) return crossSiteRefusal();
       // A store outage is not "logged out": answer 503 and leave the client's cookie alone.
       if (error instanceof SessionStorageError) {
         return Response.json(

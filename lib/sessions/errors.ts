@@ -10,7 +10,8 @@ export type SessionErrorCode =
   | 'ERR_SESSION_STORAGE'
   | 'ERR_SESSION_DATA'
   | 'ERR_SESSION_READ_ONLY'
-  | 'ERR_SESSION_UNSUPPORTED';
+  | 'ERR_SESSION_UNSUPPORTED'
+  | 'ERR_SESSION_CROSS_SITE';
 
 export class SessionError extends Error {
   readonly code: SessionErrorCode;
@@ -70,5 +71,15 @@ export class SessionReadOnlyError extends SessionError {
 export class SessionUnsupportedError extends SessionError {
   constructor(message: string) {
     super('ERR_SESSION_UNSUPPORTED', message);
+  }
+}
+
+/** A cross-site state-changing request tried to write a cookie session (login CSRF). `handler` answers 403. */
+export class SessionCrossSiteError extends SessionError {
+  constructor(sessionName: string) {
+    super(
+      'ERR_SESSION_CROSS_SITE',
+      `Refused to write session "${sessionName}" from a cross-site request. Set allowCrossSite: true on the session if this is intended.`,
+    );
   }
 }

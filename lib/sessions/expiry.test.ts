@@ -139,10 +139,10 @@ describe('idleTimeout with rolling renewal', () => {
   const make = (extra: { rolling?: boolean; absoluteTimeout?: number } = {}) =>
     defineSessions({ s: cookie<Data>({ transform: encrypted({ secret: SECRET }), idleTimeout: 600, ...extra }) });
 
-  it('Max-Age and exp follow the idle timeout', async () => {
+  it('exp follows the idle timeout; the rolling cookie keeps its full Max-Age (renewals may not reach it)', async () => {
     const browser = new Browser(make(), 's');
     const { setCookie } = await browser.set({ n: 1 });
-    expect(setCookie?.attributes.get('max-age')).toBe('600');
+    expect(setCookie?.attributes.get('max-age')).toBe(String(7 * DAY));
     expect(browser.header()).toMatchObject({ iat: T0S, exp: T0S + 600 });
   });
 
@@ -159,7 +159,7 @@ describe('idleTimeout with rolling renewal', () => {
     const renewed = await browser.get();
     expect(renewed.result).toEqual({ n: 1 });
     expect(renewed.setCookie).toBeDefined();
-    expect(renewed.setCookie?.attributes.get('max-age')).toBe('600');
+    expect(renewed.setCookie?.attributes.get('max-age')).toBe(String(7 * DAY));
     expect(renewed.response.headers.get('cache-control')).toBe('private, no-store');
     // The creation time stays; the deadline moves.
     expect(browser.header()).toMatchObject({ iat: T0S, exp: T0S + 61 + 600 });
@@ -304,7 +304,7 @@ describe('absoluteTimeout', () => {
     });
     const browser = new Browser(sessions, 's');
     const first = await browser.set({ n: 0 });
-    expect(Number(first.setCookie?.attributes.get('max-age'))).toBe(900);
+    expect(Number(first.setCookie?.attributes.get('max-age'))).toBe(3600);
     let n = 0;
     for (let t = 100; t < 3600; t += 137) {
       at(t);
@@ -313,7 +313,6 @@ describe('absoluteTimeout', () => {
       if (r.setCookie && !isClearing(r.setCookie)) {
         const maxAge = Number(r.setCookie.attributes.get('max-age'));
         expect(maxAge, `t=${t}`).toBeLessThanOrEqual(3600 - t);
-        expect(maxAge, `t=${t}`).toBeLessThanOrEqual(900);
         expect(maxAge).toBeGreaterThan(0);
         const h = browser.header();
         expect(h.iat).toBe(T0S);

@@ -70,11 +70,18 @@ export class ExpiryPolicy {
     return renewed - times.expiresAt >= this.renewAfter;
   }
 
-  /** Cookie Max-Age: the configured one, never past the value's own deadline. */
+  /**
+   * Cookie Max-Age: the configured one, cut to deadlines nothing can extend (the absolute
+   * timeout; the value's own expiry when it is not rolling). A rolling session's cookie keeps the
+   * full Max-Age, so renewals that cannot reach the browser (a Server Component) do not strand it.
+   */
   cookieMaxAge(times: SessionTimes, now: number): number | null {
-    const { maxAge } = this.options;
+    const { maxAge, absoluteTimeout } = this.options;
     if (maxAge === null) return null;
-    return times.expiresAt === undefined ? maxAge : Math.max(0, Math.min(maxAge, times.expiresAt - now));
+    let end = Number.POSITIVE_INFINITY;
+    if (absoluteTimeout !== undefined && times.createdAt !== undefined) end = times.createdAt + absoluteTimeout;
+    if (!this.rolling && times.expiresAt !== undefined) end = Math.min(end, times.expiresAt);
+    return Math.max(0, Math.min(maxAge, end - now));
   }
 
   /** Storage TTL in seconds, from the value's deadline. */

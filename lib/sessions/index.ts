@@ -23,6 +23,7 @@ export {
   SessionDataError,
   SessionReadOnlyError,
   SessionUnsupportedError,
+  SessionCrossSiteError,
 } from './errors';
 export type { SessionErrorCode } from './errors';
 export type {

@@ -6,6 +6,7 @@
 import { parse as parseCookies } from 'cookie';
 import { type SessionAccessor, SessionAccessorImpl } from './accessor';
 import { isCrossSiteRequest } from './cross-site';
+import { SessionCrossSiteError } from './errors';
 import type { SessionRuntime } from './runtime';
 import type { SessionSlot } from './session-slot';
 import type { RequestSource } from './transport/transport';
@@ -19,28 +20,35 @@ export interface RequestSessions<Data> extends SessionAccessor<Data> {
   applyTo(response: Response): Response;
 }
 
+/** Cookie sessions that cross-site state-changing requests may neither use nor write. */
+const guarded = (runtime: SessionRuntime) => runtime.transport.kind === 'cookie' && !runtime.allowCrossSite;
+
 export class RequestSessionsImpl<Data> extends SessionAccessorImpl<Data> implements RequestSessions<Data> {
+  private readonly request: Request;
+  private cookies: Record<string, string | undefined> | undefined;
+  private crossSite: boolean | undefined;
+
   constructor(runtimes: ReadonlyMap<string, SessionRuntime>, request: Request) {
-    let cookies: Record<string, string | undefined> | undefined;
-    let crossSite: boolean | undefined;
     const source: RequestSource = {
-      // Parsed once per request, on first use; the first of duplicate names wins (the most specific path).
-      cookie: (name) => {
-        cookies ??= parseCookies(request.headers.get('cookie') ?? '');
-        return cookies[name];
-      },
+      cookie: (name) => this.cookieJar()[name],
       header: (name) => request.headers.get(name) ?? undefined,
     };
     super(runtimes, {
-      receive(runtime) {
-        // A cross-site state-changing request does not get to use the cookie (handler() answers 403 first).
-        if (runtime.transport.kind === 'cookie' && !runtime.allowCrossSite) {
-          crossSite ??= isCrossSiteRequest(request);
-          if (crossSite) return undefined;
-        }
-        return runtime.transport.receive(source);
+      // A cross-site state-changing request does not get to use the cookie (handler() answers 403 first)…
+      receive: (runtime) => (guarded(runtime) && this.isCrossSite() ? undefined : runtime.transport.receive(source)),
+      // …nor to plant one (login CSRF).
+      assertWritable: (runtime) => {
+        if (guarded(runtime) && this.isCrossSite()) throw new SessionCrossSiteError(runtime.name);
       },
     });
+    this.request = request;
+  }
+
+  /** True for a cross-site state-changing request that carries a guarded session cookie. */
+  refusesRequest(): boolean {
+    if (!this.isCrossSite()) return false;
+    const jar = this.cookieJar();
+    return [...this.runtimes.values()].some((r) => guarded(r) && jar[r.transport.wireName] !== undefined);
   }
 
   applyTo(response: Response): Response {
@@ -60,6 +68,17 @@ export class RequestSessionsImpl<Data> extends SessionAccessorImpl<Data> impleme
       writeHeaders(copy.headers, pending);
       return copy;
     }
+  }
+
+  /** Parsed once per request, on first use; the first of duplicate names wins (the most specific path). */
+  private cookieJar(): Record<string, string | undefined> {
+    this.cookies ??= parseCookies(this.request.headers.get('cookie') ?? '');
+    return this.cookies;
+  }
+
+  private isCrossSite(): boolean {
+    this.crossSite ??= isCrossSiteRequest(this.request);
+    return this.crossSite;
   }
 }
 

@@ -7,7 +7,7 @@ import { type TransformChain, transformChain } from './transform/chain';
 import { byIdTracker } from './tracker/by-id';
 import { byValueTracker } from './tracker/by-value';
 import type { SessionTracker } from './tracker/tracker';
-import { CookieTransport, isCookieDefinition, resolveCookie } from './transport/cookie';
+import { CookieTransport, DEFAULT_MAX_AGE, isCookieDefinition, resolveCookie } from './transport/cookie';
 import { type HeaderSessionDefinition, HeaderTransport, headerMaxAge } from './transport/header';
 import type { SessionTransport } from './transport/transport';
 import type { SessionSerializer } from './types';
@@ -45,9 +45,12 @@ export function compileSession(name: string, definition: AnySessionDefinition): 
 
   const chain = transformChain(options.transform, transport.wireName);
   const tracker = options.storage ? byIdTracker(options.storage, name) : byValueTracker;
+  // A by-id session with a browser-session cookie and no timeouts would live in storage forever:
+  // give its record the default lifetime, renewed as it is used.
+  const unbounded = options.storage && maxAge === null && options.idleTimeout === undefined && options.absoluteTimeout === undefined;
   const expiry = new ExpiryPolicy({
     maxAge,
-    idleTimeout: options.idleTimeout,
+    idleTimeout: unbounded ? DEFAULT_MAX_AGE : options.idleTimeout,
     absoluteTimeout: options.absoluteTimeout,
     rolling: options.rolling,
   });

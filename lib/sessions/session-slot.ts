@@ -17,6 +17,8 @@ export interface SlotContext {
    * renewals and for clearing invalid input, which the caller did not ask for.
    */
   emit?(runtime: SessionRuntime, outgoing: Outgoing, explicit: boolean): void;
+  /** Throws when this context cannot carry a write for `runtime`; called before any side effect. */
+  assertWritable?(runtime: SessionRuntime): void;
 }
 
 export class SessionSlot {
@@ -38,6 +40,7 @@ export class SessionSlot {
 
   async set(value: unknown): Promise<void> {
     const { runtime } = this;
+    this.context.assertWritable?.(runtime);
     // Serialize first: a bad value fails before any I/O.
     const payload = runtime.serializer.serialize(value);
     // By id we must know the current id to keep it; with an absolute timeout, the creation time.
@@ -50,6 +53,7 @@ export class SessionSlot {
 
   async clear(): Promise<void> {
     const { runtime } = this;
+    this.context.assertWritable?.(runtime);
     if (runtime.tracker.byId) {
       await this.ensureLoaded();
       if (this.id !== undefined) await runtime.tracker.invalidate(this.id);
@@ -69,6 +73,7 @@ export class SessionSlot {
 
   async regenerate(): Promise<void> {
     this.assertById('regenerate');
+    this.context.assertWritable?.(this.runtime);
     await this.ensureLoaded();
     const oldId = this.id;
     if (oldId === undefined || this.value === undefined) return;

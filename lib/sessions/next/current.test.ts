@@ -11,12 +11,21 @@ const state = vi.hoisted(() => ({
   written: [] as { name: string; value: string; options: Record<string, unknown> }[],
 }));
 
+/** Like Next's store: the last of duplicate names wins, and writes show in later reads. */
+function storeValue(name: string): string | undefined {
+  const written = state.written.filter((w) => w.name === name).at(-1);
+  if (written) return written.value;
+  const sent = (state.requestHeaders.get('cookie') ?? '').split('; ').filter((c) => c.startsWith(`${name}=`));
+  const last = sent.at(-1);
+  return last === undefined ? undefined : decodeURIComponent(last.slice(name.length + 1));
+}
+
 vi.mock('next/headers', () => ({
   headers: async () => state.requestHeaders,
   cookies: async () => ({
     get(name: string) {
-      const match = (state.requestHeaders.get('cookie') ?? '').split('; ').find((c) => c.startsWith(`${name}=`));
-      return match === undefined ? undefined : { name, value: decodeURIComponent(match.slice(name.length + 1)) };
+      const value = storeValue(name);
+      return value === undefined ? undefined : { name, value };
     },
     set(name: string, value: string, options: Record<string, unknown>) {
       if (state.readOnly) throw new Error('Cookies can only be modified in a Server Action or Route Handler.');
@@ -61,8 +70,7 @@ describe('sessions.current() in a Server Action', () => {
     expect(await session.get('user')).toEqual({ name: 'ada' });
 
     await session.set('user', { name: 'grace' });
-    expect(state.written).toHaveLength(1);
-    const [write] = state.written;
+    const write = state.written.at(-1);
     expect(write?.name).toBe('user');
     expect(write?.options).toMatchObject({ path: '/', httpOnly: true, sameSite: 'lax', maxAge: 7 * 24 * 3600 });
     expect(await session.get('user')).toEqual({ name: 'grace' });
@@ -86,11 +94,39 @@ describe('sessions.current() in a Server Action', () => {
   it('clear sends an expired cookie', async () => {
     const session = await sessions.current();
     await session.clear('user');
-    expect(state.written[0]).toMatchObject({ name: 'user', value: '', options: { maxAge: 0 } });
+    expect(state.written.at(-1)).toMatchObject({ name: 'user', value: '', options: { maxAge: 0 } });
+  });
+
+  it('a value written earlier in the request (before a redirect render) is what a fresh accessor reads', async () => {
+    state.requestHeaders.set('cookie', await issued('user', { name: 'ada' }));
+    const action = await sessions.current();
+    await action.set('user', { name: 'grace' });
+    const render = await sessions.current();
+    expect(render).not.toBe(action); // outside a React render there is no per-request cache
+    expect(await render.get('user')).toEqual({ name: 'grace' });
+  });
+
+  it('with duplicate cookie names the first one wins, as in forRequest', async () => {
+    const first = await issued('user', { name: 'first' });
+    const second = await issued('user', { name: 'second' });
+    state.requestHeaders.set('cookie', `${first}; ${second}`);
+    expect(await (await sessions.current()).get('user')).toEqual({ name: 'first' });
   });
 });
 
 describe('sessions.current() while rendering a Server Component', () => {
+  it('a refused write touches no storage: set, clear and regenerate leave the stored session intact', async () => {
+    const cookieLine = await issued('auth', { user: 'ada' });
+    state.readOnly = true;
+    state.requestHeaders.set('cookie', cookieLine);
+    const session = await sessions.current();
+    await expect(session.set('auth', { user: 'mallory' })).rejects.toMatchObject({ code: 'ERR_SESSION_READ_ONLY' });
+    await expect(session.regenerate('auth')).rejects.toMatchObject({ code: 'ERR_SESSION_READ_ONLY' });
+    await expect(session.clear('auth')).rejects.toMatchObject({ code: 'ERR_SESSION_READ_ONLY' });
+    const check = sessions.forRequest(new Request('http://localhost/', { headers: { cookie: cookieLine } }));
+    expect(await check.get('auth')).toEqual({ user: 'ada' });
+  });
+
   it('reads work; set and clear reject with SessionReadOnlyError saying where writes go', async () => {
     state.readOnly = true;
     state.requestHeaders.set('cookie', await issued('user', { name: 'ada' }));

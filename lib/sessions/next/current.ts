@@ -34,42 +34,77 @@ export function currentSessions<Data>(runtimes: Runtimes): Promise<SessionAccess
 async function createAccessor(runtimes: Runtimes): Promise<SessionAccessor<unknown>> {
   const [cookieStore, headerStore] = await Promise.all([cookies(), headers()]);
   const source: RequestSource = {
-    // Next's store, not the raw header: it reflects cookies a Server Action set before a redirect
-    // renders the next page. (With duplicate names Next keeps the last one; forRequest keeps the first.)
-    cookie: (name) => cookieStore.get(name)?.value,
+    cookie(name) {
+      const sent = cookieValues(headerStore.get('cookie') ?? '', name);
+      // Next's store keeps the last of duplicate names; we keep the first, as forRequest does. A store
+      // value the request did not carry was set during this request (a Server Action before its redirect).
+      const stored = cookieStore.get(name)?.value;
+      return stored !== undefined && !sent.includes(stored) ? stored : sent[0];
+    },
     header: (name) => headerStore.get(name) ?? undefined,
   };
+  const write = (transport: CookieTransport, value: string, maxAge: number | null) => {
+    const a = transport.attributes;
+    cookieStore.set(a.name, value, {
+      maxAge: maxAge ?? undefined,
+      expires: maxAge === 0 ? new Date(0) : undefined,
+      path: a.path,
+      domain: a.domain,
+      secure: a.secure,
+      httpOnly: a.httpOnly,
+      sameSite: a.sameSite,
+      partitioned: a.partitioned,
+    });
+  };
+
   return new SessionAccessorImpl<unknown>(runtimes, {
     receive: (runtime) => runtime.transport.receive(source),
-    emit(runtime: SessionRuntime, outgoing: Outgoing, explicit: boolean) {
+
+    assertWritable(runtime) {
       const { transport } = runtime;
       if (!(transport instanceof CookieTransport)) {
-        if (explicit) {
-          throw new SessionReadOnlyError(
-            `Header session "${runtime.name}" can only be written where the response is built: use sessions.handler() or sessions.forRequest().`,
-          );
-        }
-        return;
+        throw new SessionReadOnlyError(
+          `Header session "${runtime.name}" can only be written where the response is built: use sessions.handler() or sessions.forRequest().`,
+        );
       }
-      const a = transport.attributes;
-      const clearing = outgoing.kind === 'clear';
+      // Next offers no "is this writable?" query, so probe before storage is touched: re-send the
+      // cookie the browser already holds (or a clearing one). The real write replaces it.
+      const held = source.cookie(transport.wireName);
       try {
-        cookieStore.set(a.name, clearing ? '' : outgoing.value, {
-          maxAge: clearing ? 0 : (outgoing.maxAge ?? undefined),
-          expires: clearing ? new Date(0) : undefined,
-          path: a.path,
-          domain: a.domain,
-          secure: a.secure,
-          httpOnly: a.httpOnly,
-          sameSite: a.sameSite,
-          partitioned: a.partitioned,
-        });
+        write(transport, held ?? '', held === undefined ? 0 : transport.attributes.maxAge);
       } catch (error) {
-        // Renewals and clearing of bad input are best-effort while rendering; an explicit write is a bug to report.
+        throw new SessionReadOnlyError(WHERE_WRITES_WORK, { cause: error });
+      }
+    },
+
+    emit(runtime: SessionRuntime, outgoing: Outgoing, explicit: boolean) {
+      const { transport } = runtime;
+      if (!(transport instanceof CookieTransport)) return; // renewals of header sessions need a response
+      try {
+        if (outgoing.kind === 'clear') write(transport, '', 0);
+        else write(transport, outgoing.value, outgoing.maxAge);
+      } catch (error) {
+        // Renewals and clearing of bad input are best-effort while rendering; explicit writes were probed.
         if (explicit) throw new SessionReadOnlyError(WHERE_WRITES_WORK, { cause: error });
       }
     },
   });
+}
+
+/** Every value sent under `name`, in order, decoded once (as `cookie.parse` and Next do). */
+function cookieValues(header: string, name: string): string[] {
+  const values: string[] = [];
+  for (const pair of header.split(';')) {
+    const eq = pair.indexOf('=');
+    if (eq < 0 || pair.slice(0, eq).trim() !== name) continue;
+    const raw = pair.slice(eq + 1).trim();
+    try {
+      values.push(decodeURIComponent(raw));
+    } catch {
+      values.push(raw);
+    }
+  }
+  return values;
 }
 
 export async function requireSession<Data, K extends keyof Data & string>(

@@ -491,13 +491,13 @@ describe('corrupt stored records', () => {
     '"string"',
     '{"v":2}',
     '{"v":2,"d":"{}"}',
-    '{"v":1,"d":5}',
+    '{"v":1,"n":"s","d":5}',
     '{"v":1}',
     '{"v":"1","d":"{}"}',
-    '{"v":1,"d":"{}","e":"tomorrow"}',
-    '{"v":1,"d":"{}","e":1.5}',
-    '{"v":1,"d":"{}","c":"yesterday","e":9999999999}',
-    '{"v":1,"d":"not json","e":9999999999}',
+    '{"v":1,"n":"s","d":"{}","e":"tomorrow"}',
+    '{"v":1,"n":"s","d":"{}","e":1.5}',
+    '{"v":1,"n":"s","d":"{}","c":"yesterday","e":9999999999}',
+    '{"v":1,"n":"s","d":"not json","e":9999999999}',
   ];
 
   it('read as no session (and the cookie is cleared)', async () => {
@@ -525,8 +525,36 @@ describe('corrupt stored records', () => {
     const spy = spyStorage();
     const sessions = defineSessions({ s: cookie<User>({ storage: spy.storage, cookie: { maxAge: null } }) });
     const id = newSessionId();
-    spy.map.set(id, JSON.stringify({ v: 1, d: JSON.stringify({ id: 'ok' }) }));
+    spy.map.set(id, JSON.stringify({ v: 1, n: 's', d: JSON.stringify({ id: 'ok' }), e: Math.floor(Date.now() / 1000) + 60 }));
     expect((await exchange(sessions, { cookies: { s: id } }, (s) => s.get('s'))).result).toEqual({ id: 'ok' });
+  });
+});
+
+describe('records are bound to their session', () => {
+  it('an id issued for one session does not open another that shares the storage', async () => {
+    const spy = spyStorage();
+    const sessions = defineSessions({
+      basket: cookie<User>({ storage: spy.storage }),
+      auth: cookie<User>({ storage: spy.storage }),
+    });
+    const basketId = await newSession(sessions, 'basket', { id: 'anonymous basket' });
+    const { response, result } = await exchange(sessions, { cookies: { auth: basketId } }, (s) => s.get('auth'));
+    expect(result).toBeUndefined();
+    expectClears(response, 'auth');
+    // And writing through the wrong session mints a new id instead of overwriting the basket.
+    const { response: written } = await exchange(sessions, { cookies: { auth: basketId } }, (s) => s.set('auth', { id: 'ada' }));
+    expect(wireValue(written, 'auth')).not.toBe(basketId);
+    expect((await exchange(sessions, { cookies: { basket: basketId } }, (s) => s.get('basket'))).result).toEqual({
+      id: 'anonymous basket',
+    });
+  });
+
+  it('a by-id session with a browser-session cookie still ends on the server (7 days without use)', async () => {
+    const spy = spyStorage();
+    const sessions = defineSessions({ s: cookie<User>({ storage: spy.storage, cookie: { maxAge: null } }) });
+    const { response } = await exchange(sessions, {}, (s) => s.set('s', { id: 'u' }));
+    expect(setCookieFor(response, 's')?.attributes.has('max-age')).toBe(false);
+    expect(spy.writes[0]?.ttlSeconds).toBe(7 * 24 * 3600);
   });
 });
 
@@ -541,7 +569,7 @@ describe('expiry on the server', () => {
     const sessions = defineSessions({ s: cookie<User>({ storage: spy.storage, idleTimeout: 60 }) });
     const id = await newSession(sessions, 's', { id: 'u1' });
     const record = JSON.parse(spy.map.get(id) as string) as { v: number; d: string; c: number; e: number };
-    expect(record).toEqual({ v: 1, d: JSON.stringify({ id: 'u1' }), c: T0 / 1000, e: T0 / 1000 + 60 });
+    expect(record).toEqual({ v: 1, n: 's', d: JSON.stringify({ id: 'u1' }), c: T0 / 1000, e: T0 / 1000 + 60 });
     expect(spy.writes[0]?.ttlSeconds).toBe(60);
 
     at(59);
@@ -579,9 +607,9 @@ describe('expiry on the server', () => {
       at(t);
       const { response, result } = await exchange(sessions, { cookies: { s: id } }, (s) => s.get('s'));
       expect(result, `at +${t}s`).toEqual({ id: 'u1' });
-      // Renewed under the same id, with a cookie Max-Age no longer than the idle timeout.
+      // Renewed under the same id; the rolling cookie keeps its full Max-Age, the record holds the deadline.
       expect(wireValue(response, 's')).toBe(id);
-      expect(Number(setCookieFor(response, 's')?.attributes.get('max-age'))).toBeLessThanOrEqual(60);
+      expect(Number(setCookieFor(response, 's')?.attributes.get('max-age'))).toBe(7 * 24 * 3600);
       const record = JSON.parse(spy.map.get(id) as string) as { e: number };
       expect(record.e).toBe(T0 / 1000 + t + 60);
     }
@@ -621,11 +649,11 @@ describe('expiry on the server', () => {
     const sessions = defineSessions({ s: cookie<User>({ storage: spy.storage }) });
     const now = T0 / 1000;
     const past = newSessionId();
-    spy.map.set(past, JSON.stringify({ v: 1, d: '{"id":"old"}', c: now - 100, e: now - 1 }));
+    spy.map.set(past, JSON.stringify({ v: 1, n: 's', d: '{"id":"old"}', c: now - 100, e: now - 1 }));
     const noDeadline = newSessionId();
-    spy.map.set(noDeadline, JSON.stringify({ v: 1, d: '{"id":"forever"}' }));
+    spy.map.set(noDeadline, JSON.stringify({ v: 1, n: 's', d: '{"id":"forever"}' }));
     const live = newSessionId();
-    spy.map.set(live, JSON.stringify({ v: 1, d: '{"id":"live"}', c: now, e: now + 10 }));
+    spy.map.set(live, JSON.stringify({ v: 1, n: 's', d: '{"id":"live"}', c: now, e: now + 10 }));
     expect((await exchange(sessions, { cookies: { s: past } }, (s) => s.get('s'))).result).toBeUndefined();
     expect((await exchange(sessions, { cookies: { s: noDeadline } }, (s) => s.get('s'))).result).toBeUndefined();
     expect((await exchange(sessions, { cookies: { s: live } }, (s) => s.get('s'))).result).toEqual({ id: 'live' });

@@ -10,6 +10,8 @@ import type { SessionTracker, TrackedSession } from './tracker';
 
 interface StoredRecord {
   v: 1;
+  /** The session the record belongs to: an id issued for one session never opens another sharing the store. */
+  n: string;
   /** The serialized session. */
   d: string;
   /** createdAt, expiresAt (seconds since the epoch). */
@@ -36,7 +38,7 @@ export function byIdTracker(storage: SessionStorage, sessionName: string): Sessi
       const stored = await guard('read', () => storage.read(token));
       if (stored === undefined) return undefined;
       const record = parseRecord(stored);
-      if (!record) return undefined;
+      if (!record || record.n !== sessionName) return undefined;
       const times: SessionTimes = {};
       if (record.c !== undefined) times.createdAt = record.c;
       if (record.e !== undefined) times.expiresAt = record.e;
@@ -45,7 +47,7 @@ export function byIdTracker(storage: SessionStorage, sessionName: string): Sessi
 
     async save(payload, times, ttlSeconds, currentId) {
       const id = currentId ?? newSessionId();
-      const record: StoredRecord = { v: 1, d: payload, c: times.createdAt, e: times.expiresAt };
+      const record: StoredRecord = { v: 1, n: sessionName, d: payload, c: times.createdAt, e: times.expiresAt };
       await guard('write', () => storage.write(id, JSON.stringify(record), ttlSeconds));
       return { token: id, id };
     },
@@ -66,6 +68,6 @@ function parseRecord(text: string): StoredRecord | undefined {
   if (typeof parsed !== 'object' || parsed === null) return undefined;
   const r = parsed as Record<string, unknown>;
   const time = (v: unknown) => v === undefined || (typeof v === 'number' && Number.isSafeInteger(v));
-  if (r.v !== 1 || typeof r.d !== 'string' || !time(r.c) || !time(r.e)) return undefined;
+  if (r.v !== 1 || typeof r.n !== 'string' || typeof r.d !== 'string' || !time(r.c) || !time(r.e)) return undefined;
   return r as unknown as StoredRecord;
 }

@@ -63,7 +63,7 @@ export function parseProtectedHeader(encoded: string, fixed: Expected): Protecte
   const times: SessionTimes = {};
   let kid: string | undefined;
   for (const [name, value] of Object.entries(fields)) {
-    if (name in fixed) continue;
+    if (Object.hasOwn(fixed, name)) continue;
     if (name === 'kid') {
       if (typeof value !== 'string' || value.length === 0 || value.length > 64) return undefined;
       kid = value;

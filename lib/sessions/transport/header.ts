@@ -8,7 +8,7 @@
  *   cart_session: header<Cart>({ name: 'X-Cart-Session', storage: memoryStorage(), transform: signed({ secret }) }),
  * });
  */
-import type { AnySessionDefinition, SessionBehaviour, SessionDefinition } from '../definition';
+import type { SessionBehaviour, SessionDefinition } from '../definition';
 import { SessionConfigError, SessionTooLargeError } from '../errors';
 import { DEFAULT_MAX_AGE } from './cookie';
 import { MAX_WIRE_BYTES, type Outgoing, type RequestSource, type SessionTransport, TOKEN } from './transport';
@@ -32,10 +32,6 @@ export function header<T>(options: HeaderSessionOptions<T> = {}): HeaderSessionD
     throw new SessionConfigError(`header maxAge must be a positive whole number of seconds or null, not ${maxAge}.`);
   }
   return { transport: 'header', options };
-}
-
-export function isHeaderDefinition(d: AnySessionDefinition): d is HeaderSessionDefinition<unknown> {
-  return d.transport === 'header';
 }
 
 export function headerMaxAge(options: HeaderSessionOptions<unknown>): number | null {
