@@ -583,7 +583,7 @@ describe('cross-site writes (login CSRF)', () => {
   });
 
   it('same-site and header-less requests write normally', async () => {
-    for (const headers of [{ 'sec-fetch-site': 'same-origin' }, {}]) {
+    for (const headers of [{ 'sec-fetch-site': 'same-origin' }, {}] as Record<string, string>[]) {
       const session = sessions.forRequest(makeRequest({ method: 'POST', headers }));
       await session.set('s', { id: 'fine' });
       expect(session.applyTo(new Response(null)).headers.getSetCookie()).toHaveLength(1);
