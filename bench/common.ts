@@ -60,10 +60,19 @@ export const PAYLOAD_SIZES = [
 ] as const;
 
 /**
+ * A full collection before each measurement (when run with --expose-gc), so no run pays for the
+ * garbage of the one before it.
+ */
+function settle(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+/**
  * Runs `fn` back to back (awaiting each call) for about `ms` milliseconds and returns calls per second.
  * Every variant goes through this same harness, so the await/microtask cost is the same for all.
  */
 export async function opsPerSecond(fn: () => unknown, ms: number, batch = 16): Promise<number> {
+  settle();
   let ops = 0;
   const start = performance.now();
   const end = start + ms;
@@ -80,6 +89,7 @@ export async function opsPerSecond(fn: () => unknown, ms: number, batch = 16): P
  * `concurrency` workers each awaiting `fn()` in a loop for about `ms` milliseconds: completed calls per second.
  */
 export async function concurrentOpsPerSecond(fn: (worker: number, i: number) => Promise<unknown> | unknown, ms: number, concurrency: number): Promise<number> {
+  settle();
   let ops = 0;
   const start = performance.now();
   const end = start + ms;

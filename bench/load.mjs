@@ -12,7 +12,8 @@ const config = JSON.parse(process.argv[2] ?? '{}');
 const { base, cookie, connections, durationS, warmupS, rounds, out } = config;
 
 const targets = {
-  plain: { url: `${base}/api/bench`, headers: {} },
+  // The same request bytes for both: a browser sends its cookie whether the route reads it or not.
+  plain: { url: `${base}/api/bench`, headers: { cookie } },
   session: { url: `${base}/api/bench?session=1`, headers: { cookie } },
 };
 

@@ -21,6 +21,10 @@ export interface SlotContext {
   assertWritable?(runtime: SessionRuntime): void;
 }
 
+/** Identity, typed: keeps `x instanceof Promise ? await x : x` readable at call sites. */
+const settle = <T>(value: T | Promise<T>): T | Promise<T> => value;
+
+// Stages answer synchronously on Node; awaiting only real promises keeps the request path short.
 export class SessionSlot {
   private loading: Promise<void> | undefined;
   private value: unknown;
@@ -99,15 +103,18 @@ export class SessionSlot {
     const { runtime } = this;
     const raw = this.context.receive(runtime);
     if (raw === undefined) return;
-    const opened = await runtime.chain.read(raw);
-    if (!opened) return this.reject();
-    const tracked = await runtime.tracker.load(opened.value, opened.times);
+    const opened = settle(runtime.chain.read(raw));
+    const openedValue = opened instanceof Promise ? await opened : opened;
+    if (!openedValue) return this.reject();
+    const loading = settle(runtime.tracker.load(openedValue.value, openedValue.times));
+    const tracked = loading instanceof Promise ? await loading : loading;
     if (!tracked) return this.reject();
     const now = nowSeconds();
     if (runtime.enforcesExpiry && !runtime.expiry.isLive(tracked.times, now)) return this.reject();
     let value: unknown;
     try {
-      value = await runtime.serializer.deserialize(tracked.payload);
+      value = runtime.serializer.deserialize(tracked.payload);
+      if (value instanceof Promise) value = await value;
     } catch {
       // By contract a serializer throws for data it cannot read: that is "no session".
       return this.reject();
@@ -116,7 +123,7 @@ export class SessionSlot {
     this.times = tracked.times;
     this.id = tracked.id;
     const renew = runtime.enforcesExpiry && runtime.expiry.shouldRenew(tracked.times, now);
-    if (opened.stale || renew) {
+    if (openedValue.stale || renew) {
       // Renewal gets fresh deadlines; a re-issue with the current key keeps the old ones.
       const times =
         renew || tracked.times?.expiresAt === undefined
@@ -135,9 +142,11 @@ export class SessionSlot {
   ): Promise<void> {
     const { runtime } = this;
     const ttl = runtime.expiry.storageTtl(times, now);
-    const saved = await runtime.tracker.save(payload, times, ttl, options.freshId ? undefined : this.id);
+    const saving = runtime.tracker.save(payload, times, ttl, options.freshId ? undefined : this.id);
+    const saved = saving instanceof Promise ? await saving : saving;
     // By id, deadlines live in the record; the client's value is the bare id.
-    const wire = await runtime.chain.write(saved.token, runtime.tracker.byId ? undefined : times);
+    const writing = runtime.chain.write(saved.token, runtime.tracker.byId ? undefined : times);
+    const wire = typeof writing === 'string' ? writing : await writing;
     runtime.transport.assertFits(runtime.name, wire);
     this.times = times;
     this.id = saved.id;

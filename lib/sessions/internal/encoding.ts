@@ -41,20 +41,22 @@ export function utf8ToBase64url(text: string): string {
 
 /** Strict decode: undefined unless `text` is canonical unpadded base64url. */
 export function fromBase64url(text: string): Uint8Array | undefined {
-  if (!BASE64URL.test(text) || text.length % 4 === 1) return undefined;
-  let bytes: Uint8Array;
-  if (NodeBuffer) {
-    bytes = NodeBuffer.from(text, 'base64url');
-  } else {
-    try {
-      bytes = base64url.decode(text);
-    } catch {
-      return undefined;
-    }
+  const tail = text.length % 4;
+  if (tail === 1 || !BASE64URL.test(text)) return undefined;
+  // Canonical: the bits past the last whole byte are zero, so one value has one spelling.
+  if (tail !== 0) {
+    const last = BASE64URL_ALPHABET.indexOf(text[text.length - 1] as string);
+    if ((last & (tail === 2 ? 0x0f : 0x03)) !== 0) return undefined;
   }
-  // Reject non-canonical encodings (stray low bits), so one value has one spelling.
-  return toBase64url(bytes) === text ? bytes : undefined;
+  if (NodeBuffer) return NodeBuffer.from(text, 'base64url');
+  try {
+    return base64url.decode(text);
+  } catch {
+    return undefined;
+  }
 }
+
+const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
 export function randomBytes(size: number): Bytes {
   return crypto.getRandomValues(new Uint8Array(size));

@@ -117,7 +117,7 @@ export function redisStorage(options: RedisStorageOptions): RedisStorage {
           url,
           // While disconnected, commands fail at once instead of queueing without bound.
           disableOfflineQueue: true,
-          // The client's own per-command timeout; the Promise.race in `run` is the backstop.
+          // The client's own per-command timeout bounds every command we send.
           commandOptions: { timeout: commandTimeoutMs },
           socket: {
             connectTimeout: connectTimeoutMs,
@@ -181,7 +181,17 @@ export function redisStorage(options: RedisStorageOptions): RedisStorage {
 
   /** Runs one command after `ready()`, bounded by the command timeout; any failure is a SessionStorageError. */
   async function run<T>(name: string, command: () => Promise<T>): Promise<T> {
-    await ready();
+    const connected = ready();
+    if (connected) await connected;
+    if (ownClient) {
+      // Our own client bounds each command itself (commandOptions.timeout): no second timer per call.
+      try {
+        return await command();
+      } catch (err) {
+        throw storageError(`run ${name}`, err);
+      }
+    }
+    // A client passed in may have no command timeout: bound it here.
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`No reply within ${commandTimeoutMs} ms.`)), commandTimeoutMs);

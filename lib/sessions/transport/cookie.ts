@@ -136,7 +136,7 @@ export class CookieTransport implements SessionTransport {
   }
 
   assertFits(sessionName: string, value: string): void {
-    const size = this.wireName.length + 1 + encodeCookieValue(value).length;
+    const size = this.wireName.length + 1 + this.encode(value).length;
     if (size > MAX_WIRE_BYTES) throw new SessionTooLargeError(sessionName, size, MAX_WIRE_BYTES);
   }
 
@@ -146,8 +146,19 @@ export class CookieTransport implements SessionTransport {
 
   setCookie(outgoing: Outgoing): string {
     if (outgoing.kind === 'clear') return this.serializeWith('', 0);
-    if (outgoing.maxAge === this.attributes.maxAge) return `${this.wireName}=${encodeCookieValue(outgoing.value)}${this.liveSuffix}`;
+    if (outgoing.maxAge === this.attributes.maxAge) return `${this.wireName}=${this.encode(outgoing.value)}${this.liveSuffix}`;
     return this.serializeWith(outgoing.value, outgoing.maxAge);
+  }
+
+  /** `set` checks the size and the response then sends the same value: encode it once. */
+  private lastRaw: string | undefined;
+  private lastEncoded = '';
+  private encode(value: string): string {
+    if (value !== this.lastRaw) {
+      this.lastEncoded = encodeCookieValue(value);
+      this.lastRaw = value;
+    }
+    return this.lastEncoded;
   }
 
   private serializeWith(value: string, maxAge: number | null): string {
