@@ -6,10 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RequestSessions, type Sessions, cookie, defineSessions, header, signed } from './index';
+import { type Sessions, cookie, defineSessions, header, signed } from './index';
 import { type RedisStorage, redisStorage } from './storage/redis';
 import { type RedisServerHandle, startRedisServer } from './storage/redis-server.testutil';
-import { type RequestInit2, SECRET, isClearing, makeRequest, setCookieFor, setCookies, wireValue } from './test-helpers';
+import { SECRET, isClearing, makeRequest, setCookieFor, setCookies, wireValue, exchange } from './test-helpers';
 
 interface User {
   id: string;
@@ -39,16 +39,6 @@ if (!server) {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function exchange<D, R>(
-  sessions: Sessions<D>,
-  init: RequestInit2,
-  fn: (session: RequestSessions<D>) => Promise<R>,
-): Promise<{ response: Response; result: R }> {
-  const session = sessions.forRequest(makeRequest(init));
-  const result = await fn(session);
-  return { response: session.applyTo(new Response('ok')), result };
-}
 
 /** Retries `fn` until it stops throwing (or the deadline passes, then rethrows). */
 async function eventually<T>(fn: () => Promise<T>, timeoutMs = 5_000): Promise<T> {

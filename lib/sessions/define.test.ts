@@ -5,7 +5,6 @@
  */
 import { afterEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import {
-  type RequestSessions,
   type SessionTransformer,
   type Sessions,
   cookie,
@@ -28,22 +27,12 @@ import {
   setCookieFor,
   setCookies,
   wireValue,
+  exchange,
 } from './test-helpers';
 
 interface User {
   id: string;
   name?: string;
-}
-
-/** One request through `forRequest`: runs `fn`, then `applyTo` on a fresh response. */
-async function exchange<D, R>(
-  sessions: Sessions<D>,
-  init: RequestInit2,
-  fn: (session: RequestSessions<D>) => Promise<R>,
-): Promise<{ response: Response; result: R }> {
-  const session = sessions.forRequest(makeRequest(init));
-  const result = await fn(session);
-  return { response: session.applyTo(new Response('ok')), result };
 }
 
 /** Writes `value` in one request and returns the `Cookie` header a browser would send back. */

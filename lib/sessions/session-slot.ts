@@ -21,9 +21,6 @@ export interface SlotContext {
   assertWritable?(runtime: SessionRuntime): void;
 }
 
-/** Identity, typed: keeps `x instanceof Promise ? await x : x` readable at call sites. */
-const settle = <T>(value: T | Promise<T>): T | Promise<T> => value;
-
 // Stages answer synchronously on Node; awaiting only real promises keeps the request path short.
 export class SessionSlot {
   private loading: Promise<void> | undefined;
@@ -103,10 +100,10 @@ export class SessionSlot {
     const { runtime } = this;
     const raw = this.context.receive(runtime);
     if (raw === undefined) return;
-    const opened = settle(runtime.chain.read(raw));
+    const opened = runtime.chain.read(raw);
     const openedValue = opened instanceof Promise ? await opened : opened;
     if (!openedValue) return this.reject();
-    const loading = settle(runtime.tracker.load(openedValue.value, openedValue.times));
+    const loading = runtime.tracker.load(openedValue.value, openedValue.times);
     const tracked = loading instanceof Promise ? await loading : loading;
     if (!tracked) return this.reject();
     const now = nowSeconds();

@@ -4,6 +4,7 @@
  * test (node:crypto only, straight from the documented derivation).
  */
 import { createCipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
+import type { RequestSessions, Sessions } from './index';
 
 export const SECRET = 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz';
 export const OTHER_SECRET = 'other-secret-0123456789abcdefghijklmnopqrstuvwxyz';
@@ -31,6 +32,17 @@ export function makeRequest(init: RequestInit2 = {}): Request {
     if (cookieHeader) headers.set('cookie', cookieHeader);
   }
   return new Request(`${ORIGIN}${init.path ?? '/'}`, { method: init.method ?? 'GET', headers });
+}
+
+/** One request through `forRequest`: runs `fn`, then `applyTo` on a fresh response. */
+export async function exchange<D, R>(
+  sessions: Sessions<D>,
+  init: RequestInit2,
+  fn: (session: RequestSessions<D>) => Promise<R>,
+): Promise<{ response: Response; result: R }> {
+  const session = sessions.forRequest(makeRequest(init));
+  const result = await fn(session);
+  return { response: session.applyTo(new Response('ok')), result };
 }
 
 export interface ParsedSetCookie {

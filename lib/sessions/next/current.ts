@@ -43,19 +43,8 @@ async function createAccessor(runtimes: Runtimes): Promise<SessionAccessor<unkno
     },
     header: (name) => headerStore.get(name) ?? undefined,
   };
-  const write = (transport: CookieTransport, value: string, maxAge: number | null) => {
-    const a = transport.attributes;
-    cookieStore.set(a.name, value, {
-      maxAge: maxAge ?? undefined,
-      expires: maxAge === 0 ? new Date(0) : undefined,
-      path: a.path,
-      domain: a.domain,
-      secure: a.secure,
-      httpOnly: a.httpOnly,
-      sameSite: a.sameSite,
-      partitioned: a.partitioned,
-    });
-  };
+  const write = (transport: CookieTransport, value: string, maxAge: number | null) =>
+    cookieStore.set(transport.wireName, value, transport.options(maxAge));
 
   return new SessionAccessorImpl<unknown>(runtimes, {
     receive: (runtime) => runtime.transport.receive(source),

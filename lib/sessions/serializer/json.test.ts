@@ -7,26 +7,14 @@ import type { StandardSchemaV1 } from '@standard-schema/spec';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  type RequestSessions,
   SessionDataError,
-  type Sessions,
   cookie,
   defineSessions,
   encrypted,
   header,
   jsonSerializer,
 } from '../index';
-import { type RequestInit2, SECRET, cookieHeaderFrom, isClearing, makeRequest, setCookieFor, setCookies } from '../test-helpers';
-
-async function exchange<D, R>(
-  sessions: Sessions<D>,
-  init: RequestInit2,
-  fn: (session: RequestSessions<D>) => Promise<R>,
-): Promise<{ response: Response; result: R }> {
-  const session = sessions.forRequest(makeRequest(init));
-  const result = await fn(session);
-  return { response: session.applyTo(new Response('ok')), result };
-}
+import { type RequestInit2, SECRET, cookieHeaderFrom, isClearing, makeRequest, setCookieFor, setCookies, exchange } from '../test-helpers';
 
 const anySessions = defineSessions({
   plain: cookie<unknown>(),

@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
-  type RequestSessions,
   SessionStorageError,
   type SessionStorage,
   type Sessions,
@@ -21,7 +20,6 @@ import {
   signed,
 } from '../index';
 import {
-  type RequestInit2,
   SECRET,
   cookieHeaderFrom,
   decodeJsonSegment,
@@ -33,6 +31,7 @@ import {
   setCookieFor,
   setCookies,
   wireValue,
+  exchange,
 } from '../test-helpers';
 import { SESSION_ID_PATTERN, isSessionId, newSessionId } from './session-id';
 
@@ -104,17 +103,6 @@ function spyStorage(inner?: SessionStorage) {
       faults.read = faults.write = faults.invalidate = false;
     },
   };
-}
-
-/** One request through `forRequest`: runs `fn`, then `applyTo` on a fresh response. */
-async function exchange<D, R>(
-  sessions: Sessions<D>,
-  init: RequestInit2,
-  fn: (session: RequestSessions<D>) => Promise<R>,
-): Promise<{ response: Response; result: R }> {
-  const session = sessions.forRequest(makeRequest(init));
-  const result = await fn(session);
-  return { response: session.applyTo(new Response('ok')), result };
 }
 
 /** The one Set-Cookie line for `name` clears it (Max-Age=0). */

@@ -5,11 +5,10 @@
  */
 import * as jose from 'jose';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type RequestSessions, type Sessions, cookie, defineSessions, encrypted, header } from '../index';
+import { type Sessions, cookie, defineSessions, encrypted, header } from '../index';
 import {
   OLD_SECRET,
   OTHER_SECRET,
-  type RequestInit2,
   SECRET,
   b64url,
   decodeJsonSegment,
@@ -18,13 +17,13 @@ import {
   fromB64url,
   isClearing,
   kidOf,
-  makeRequest,
   nowSeconds,
   replaceSegment,
   sealJwe,
   setCookieFor,
   setCookies,
   wireValue,
+  exchange,
 } from '../test-helpers';
 
 interface User {
@@ -37,16 +36,6 @@ const KEY = deriveKey(SECRET, 'user_session', 'jwe');
 const KID = kidOf(KEY);
 const DATA: User = { id: 'u-42', roles: ['admin', 'ünïcødé 😀'] };
 const JSON_DATA = JSON.stringify(DATA);
-
-async function exchange<D, R>(
-  sessions: Sessions<D>,
-  init: RequestInit2,
-  fn: (session: RequestSessions<D>) => Promise<R>,
-): Promise<{ response: Response; result: R }> {
-  const session = sessions.forRequest(makeRequest(init));
-  const result = await fn(session);
-  return { response: session.applyTo(new Response('ok')), result };
-}
 
 const sessionsWith = (secret: string | string[], maxAge?: number | null) =>
   defineSessions({

@@ -10,8 +10,8 @@ import type { SessionTimes } from '../types';
 export const MAX_PROTECTED_LENGTH = 4096;
 
 export interface ProtectedHeader {
-  kid?: string;
-  times: SessionTimes;
+  readonly kid?: string;
+  readonly times: Readonly<SessionTimes>;
 }
 
 type Expected = Readonly<Record<string, string>>;
@@ -46,6 +46,27 @@ export function headerTimes(times: SessionTimes | undefined): string {
  */
 export function parseProtectedHeader(encoded: string, fixed: Expected): ProtectedHeader | undefined {
   if (encoded.length > 512) return undefined;
+  // A client sends the same value on every request until it is re-issued: remember recent headers.
+  let seen = recentlyParsed.get(fixed);
+  if (!seen) {
+    seen = new Map();
+    recentlyParsed.set(fixed, seen);
+  }
+  const known = seen.get(encoded);
+  if (known) return known;
+  const header = parseUncached(encoded, fixed);
+  if (header) {
+    if (seen.size >= RECENT_HEADERS) seen.clear();
+    seen.set(encoded, header);
+  }
+  return header;
+}
+
+/** Parsing is a pure function of the string, so a small bounded memo is safe; only valid headers enter it. */
+const RECENT_HEADERS = 512;
+const recentlyParsed = new WeakMap<Expected, Map<string, ProtectedHeader>>();
+
+function parseUncached(encoded: string, fixed: Expected): ProtectedHeader | undefined {
   const bytes = fromBase64url(encoded);
   const json = bytes && fromUtf8(bytes);
   if (json === undefined) return undefined;
@@ -75,5 +96,5 @@ export function parseProtectedHeader(encoded: string, fixed: Expected): Protecte
       return undefined;
     }
   }
-  return { kid, times };
+  return Object.freeze({ kid, times: Object.freeze(times) });
 }

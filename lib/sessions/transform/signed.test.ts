@@ -5,11 +5,10 @@
 import { createHmac } from 'node:crypto';
 import * as jose from 'jose';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type RequestSessions, type Sessions, cookie, defineSessions, header, signed } from '../index';
+import { cookie, defineSessions, header, signed } from '../index';
 import {
   OLD_SECRET,
   OTHER_SECRET,
-  type RequestInit2,
   SECRET,
   b64url,
   decodeJsonSegment,
@@ -18,12 +17,12 @@ import {
   fromB64url,
   isClearing,
   kidOf,
-  makeRequest,
   nowSeconds,
   replaceSegment,
   setCookieFor,
   setCookies,
   wireValue,
+  exchange,
 } from '../test-helpers';
 
 interface Cart {
@@ -36,16 +35,6 @@ const KEY = deriveKey(SECRET, 'cart', 'jws');
 const KID = kidOf(KEY);
 const DATA: Cart = { items: [{ sku: 'A-1', qty: 2 }], note: 'gift 🎁 "wrap"' };
 const JSON_DATA = JSON.stringify(DATA);
-
-async function exchange<D, R>(
-  sessions: Sessions<D>,
-  init: RequestInit2,
-  fn: (session: RequestSessions<D>) => Promise<R>,
-): Promise<{ response: Response; result: R }> {
-  const session = sessions.forRequest(makeRequest(init));
-  const result = await fn(session);
-  return { response: session.applyTo(new Response('ok')), result };
-}
 
 const sessionsWith = (secret: string | string[], maxAge?: number | null) =>
   defineSessions({

@@ -8,10 +8,9 @@ import { createHmac } from 'node:crypto';
 import * as jose from 'jose';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { nodeCrypto } from '../internal/runtime';
-import { type RequestSessions, type Sessions, cookie, defineSessions, encrypted, signed } from '../index';
+import { type Sessions, cookie, defineSessions, encrypted, signed } from '../index';
 import {
   OLD_SECRET,
-  type RequestInit2,
   SECRET,
   b64url,
   decodeJsonSegment,
@@ -20,13 +19,13 @@ import {
   fromB64url,
   isClearing,
   kidOf,
-  makeRequest,
   nowSeconds,
   replaceSegment,
   sealJwe,
   setCookieFor,
   setCookies,
   wireValue,
+  exchange,
 } from '../test-helpers';
 
 vi.mock('../internal/runtime', async (importOriginal) => ({
@@ -43,16 +42,6 @@ const DATA: User = { id: 'edge 😀' };
 const JSON_DATA = JSON.stringify(DATA);
 const JWE_KEY = deriveKey(SECRET, 's', 'jwe');
 const JWS_KEY = deriveKey(SECRET, 's', 'jws');
-
-async function exchange<D, R>(
-  sessions: Sessions<D>,
-  init: RequestInit2,
-  fn: (session: RequestSessions<D>) => Promise<R>,
-): Promise<{ response: Response; result: R }> {
-  const session = sessions.forRequest(makeRequest(init));
-  const result = await fn(session);
-  return { response: session.applyTo(new Response('ok')), result };
-}
 
 const make = (kind: 'encrypted' | 'signed', secret: string | string[] = SECRET, maxAge?: number) =>
   defineSessions({

@@ -162,19 +162,22 @@ export class CookieTransport implements SessionTransport {
   }
 
   private serializeWith(value: string, maxAge: number | null): string {
+    return serialize(this.attributes.name, value, { encode: encodeCookieValue, ...this.options(maxAge) });
+  }
+
+  /** The Set-Cookie attributes for a cookie living `maxAge` seconds (0 clears; null: browser session). */
+  options(maxAge: number | null) {
     const a = this.attributes;
-    const clearing = maxAge === 0;
-    return serialize(a.name, value, {
-      encode: encodeCookieValue,
+    return {
       maxAge: maxAge ?? undefined,
       // Old clients ignore Max-Age=0 without an Expires in the past.
-      expires: clearing ? new Date(0) : undefined,
+      expires: maxAge === 0 ? new Date(0) : undefined,
       path: a.path,
       domain: a.domain,
       secure: a.secure,
       httpOnly: a.httpOnly,
       sameSite: a.sameSite,
       partitioned: a.partitioned,
-    });
+    };
   }
 }
