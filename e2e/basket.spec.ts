@@ -6,6 +6,7 @@ test('the basket lives on the server behind an id cookie', async ({ page, contex
   for (const item of ['tea', 'scones']) {
     await page.getByLabel('Item').fill(item);
     await page.getByRole('button', { name: 'Add' }).click();
+    await expect(page.getByTestId('items')).toContainText(item);
   }
   await expect(page.getByTestId('items')).toHaveText(/tea\s*scones/);
 

@@ -5,6 +5,7 @@ test('the header cart is carried by the fetch wrapper, not a cookie', async ({ p
   await expect(page.getByTestId('empty')).toBeVisible();
   await page.getByLabel('Item').fill('tea');
   await page.getByRole('button', { name: 'Add' }).click();
+  await expect(page.getByTestId('items')).toHaveText('tea');
   await page.getByLabel('Item').fill('milk');
   await page.getByRole('button', { name: 'Add' }).click();
   await expect(page.getByTestId('items')).toHaveText(/tea\s*milk/);

@@ -10,13 +10,22 @@ export function CartPanel({ url, send, held }: { url: string; send: typeof fetch
   const { data, error, mutate, isLoading } = useSWR<CartAnswer>(url);
   const [item, setItem] = useState('');
   const [problem, setProblem] = useState<string>();
+  // One change at a time: the first answer carries the session the next request must send.
+  const [busy, setBusy] = useState(false);
 
   const change = async (init: RequestInit) => {
     setProblem(undefined);
-    const response = await send(url, { ...init, headers: { 'content-type': 'application/json' } });
-    const body = (await response.json().catch(() => ({}))) as CartAnswer & { error?: string };
-    if (!response.ok) return setProblem(body.error ?? `${response.status} ${response.statusText}`);
-    await mutate(body, { revalidate: false });
+    setBusy(true);
+    try {
+      const response = await send(url, { ...init, headers: { 'content-type': 'application/json' } });
+      const body = (await response.json().catch(() => ({}))) as CartAnswer & { error?: string };
+      if (!response.ok) return setProblem(body.error ?? `${response.status} ${response.statusText}`);
+      await mutate(body, { revalidate: false });
+    } catch (error) {
+      setProblem((error as Error).message);
+    } finally {
+      setBusy(false);
+    }
   };
   const add = (event: FormEvent) => {
     event.preventDefault();
@@ -33,8 +42,10 @@ export function CartPanel({ url, send, held }: { url: string; send: typeof fetch
       <form className="row" onSubmit={add}>
         <label htmlFor="item">Item</label>
         <input id="item" value={item} onChange={(e) => setItem(e.target.value)} maxLength={64} required />
-        <button type="submit">Add</button>
-        <button type="button" className="secondary" onClick={() => change({ method: 'DELETE' })} disabled={items.length === 0}>
+        <button type="submit" disabled={busy}>
+          Add
+        </button>
+        <button type="button" className="secondary" onClick={() => change({ method: 'DELETE' })} disabled={busy || items.length === 0}>
           Clear
         </button>
       </form>
