@@ -13,7 +13,7 @@ import { createCipheriv, createDecipheriv, createHmac, createSecretKey, randomBy
 import { serialize } from 'cookie';
 import { sealData, unsealData } from 'iron-session';
 import { CompactEncrypt, compactDecrypt } from 'jose';
-import { cookie, defineSessions, encrypted, signed } from '../lib/sessions/index';
+import { cookie, defineSessions, encrypted, signed } from '../lib/sessions-kit/src/index.ts';
 import { PAYLOAD_SIZES, type Payload, assertSameJson, emit, log, makePayload, median, opsPerSecond } from './common';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);

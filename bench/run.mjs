@@ -187,9 +187,9 @@ function summarizeProfiles(profiles, window) {
   }
   const pct = (micros) => Math.round((micros / total) * 1000) / 10;
   // Coarse buckets, so the share of the library itself is one number.
-  const groups = { 'lib/sessions/** (the library)': 0, 'node:crypto (JS side)': 0, 'Request/Response/Headers (undici, AbortSignal)': 0, 'garbage collector': 0 };
+  const groups = { 'lib/sessions-kit/src/** (the library)': 0, 'node:crypto (JS side)': 0, 'Request/Response/Headers (undici, AbortSignal)': 0, 'garbage collector': 0 };
   for (const [file, micros] of byFile) {
-    if (file.startsWith('lib/sessions/')) groups['lib/sessions/** (the library)'] += micros;
+    if (file.startsWith('lib/sessions-kit/src/')) groups['lib/sessions-kit/src/** (the library)'] += micros;
     else if (file.startsWith('node:internal/crypto')) groups['node:crypto (JS side)'] += micros;
     else if (file.includes('undici') || file === 'node:internal/abort_controller') groups['Request/Response/Headers (undici, AbortSignal)'] += micros;
   }

@@ -19,8 +19,10 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { open, readFile, rename } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createClient } from 'redis';
-import { type SessionStorage, cachedStorage, directoryStorage, memoryStorage, redisStorage } from '../lib/sessions/index';
-import { startRedisServer } from '../lib/sessions/storage/redis-server.testutil';
+import { type SessionStorage, cachedStorage, memoryStorage } from '../lib/sessions-kit/src/index.ts';
+import { directoryStorage } from '../lib/sessions-kit/src/directory.ts';
+import { redisStorage } from '../lib/sessions-kit/src/redis.ts';
+import { startRedisServer } from '../lib/sessions-kit/src/storage/redis-server.testutil.ts';
 import { arg, concurrentOpsPerSecond, emit, log, median } from './common';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);

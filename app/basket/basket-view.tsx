@@ -1,7 +1,7 @@
 'use client';
 
 import { SWRConfig } from 'swr';
-import { jsonFetcher } from '@/lib/session-client';
+import { jsonFetcher } from 'sessions-kit/swr';
 import { CartPanel } from '../_components/cart-panel';
 
 export function BasketView() {

@@ -1,6 +1,6 @@
 'use client';
 
-import { SessionSWRConfig } from '@/lib/session-client';
+import { SessionSWRConfig } from 'sessions-kit/swr';
 import { headerApi } from '../_components/header-api';
 import { CartPanel } from '../_components/cart-panel';
 

@@ -1,7 +1,7 @@
 'use client';
 
 import useSWR from 'swr';
-import { SessionSWRConfig } from '@/lib/session-client';
+import { SessionSWRConfig } from 'sessions-kit/swr';
 import { headerApi } from '../_components/header-api';
 
 type Inspected = {

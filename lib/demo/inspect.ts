@@ -1,7 +1,7 @@
 /** The inspector: each session's raw wire value (opaque to the browser) beside the data the server reads. */
 import 'server-only';
 import { parse as parseCookies } from 'cookie';
-import type { InferSessionData, RequestSessions, SessionDescription } from '@/lib/sessions';
+import type { InferSessionData, RequestSessions, SessionDescription } from 'sessions-kit';
 import { sessions } from './sessions';
 
 export interface InspectedSession extends SessionDescription {

@@ -6,7 +6,7 @@
 import { hkdfSync, randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { SessionConfigError } from '@/lib/sessions';
+import { SessionConfigError } from 'sessions-kit';
 
 export const MISSING_SECRET_MESSAGE =
   'SESSION_SECRET is not set. A production server needs a secret of at least 32 characters to encrypt sessions.\n' +

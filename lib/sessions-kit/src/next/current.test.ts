@@ -1,0 +1,166 @@
+/**
+ * The Next.js adapter, with next/headers and next/navigation replaced by
+ * stand-ins that behave like Next's: a cookie store whose `set` throws while
+ * rendering a Server Component, and a `redirect` that throws.
+ */
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+
+const state = vi.hoisted(() => ({
+  requestHeaders: new Headers(),
+  readOnly: false,
+  written: [] as { name: string; value: string; options: Record<string, unknown> }[],
+}));
+
+/** Like Next's store: the last of duplicate names wins, and writes show in later reads. */
+function storeValue(name: string): string | undefined {
+  const written = state.written.filter((w) => w.name === name).at(-1);
+  if (written) return written.value;
+  const sent = (state.requestHeaders.get('cookie') ?? '').split('; ').filter((c) => c.startsWith(`${name}=`));
+  const last = sent.at(-1);
+  return last === undefined ? undefined : decodeURIComponent(last.slice(name.length + 1));
+}
+
+vi.mock('next/headers', () => ({
+  headers: async () => state.requestHeaders,
+  cookies: async () => ({
+    get(name: string) {
+      const value = storeValue(name);
+      return value === undefined ? undefined : { name, value };
+    },
+    set(name: string, value: string, options: Record<string, unknown>) {
+      if (state.readOnly) throw new Error('Cookies can only be modified in a Server Action or Route Handler.');
+      state.written.push({ name, value, options });
+    },
+  }),
+}));
+
+vi.mock('next/navigation', () => ({
+  redirect(url: string): never {
+    throw Object.assign(new Error('NEXT_REDIRECT'), { url });
+  },
+}));
+
+const { cookie, defineSessions, encrypted, header, memoryStorage } = await import('../index.ts');
+
+const secret = 'adapter-test-secret-0123456789abcdefghij';
+const sessions = defineSessions({
+  user: cookie<{ name: string }>({ transform: encrypted({ secret }) }),
+  auth: cookie<{ user: string }>({ storage: memoryStorage() }),
+  api: header<{ n: number }>({ name: 'X-Api-Session', storage: memoryStorage() }),
+});
+
+/** A value as a Route Handler would have issued it, to send back as the request's cookie. */
+async function issued(name: 'user' | 'auth', value: { name: string } | { user: string }): Promise<string> {
+  const session = sessions.forRequest(new Request('http://localhost/'));
+  await session.set(name, value as never);
+  const line = session.applyTo(new Response(null)).headers.getSetCookie()[0] as string;
+  return line.split(';')[0] as string;
+}
+
+beforeEach(() => {
+  state.requestHeaders = new Headers();
+  state.readOnly = false;
+  state.written = [];
+});
+
+describe('sessions.current() in a Server Action', () => {
+  it('reads the request cookie and writes through cookies().set with the session attributes', async () => {
+    state.requestHeaders.set('cookie', await issued('user', { name: 'ada' }));
+    const session = await sessions.current();
+    expect(await session.get('user')).toEqual({ name: 'ada' });
+
+    await session.set('user', { name: 'grace' });
+    const write = state.written.at(-1);
+    expect(write?.name).toBe('user');
+    expect(write?.options).toMatchObject({ path: '/', httpOnly: true, sameSite: 'lax', maxAge: 7 * 24 * 3600 });
+    expect(await session.get('user')).toEqual({ name: 'grace' });
+  });
+
+  it('regenerate then set at login: a new id, and the old one is dead', async () => {
+    const before = await issued('auth', { user: 'anonymous' });
+    state.requestHeaders.set('cookie', before);
+    const session = await sessions.current();
+    await session.regenerate('auth');
+    await session.set('auth', { user: 'ada' });
+    const last = state.written.at(-1);
+    expect(last?.value).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(`auth=${last?.value}`).not.toBe(before);
+
+    state.requestHeaders.set('cookie', before);
+    const replay = sessions.forRequest(new Request('http://localhost/', { headers: { cookie: before } }));
+    expect(await replay.get('auth')).toBeUndefined();
+  });
+
+  it('clear sends an expired cookie', async () => {
+    const session = await sessions.current();
+    await session.clear('user');
+    expect(state.written.at(-1)).toMatchObject({ name: 'user', value: '', options: { maxAge: 0 } });
+  });
+
+  it('a value written earlier in the request (before a redirect render) is what a fresh accessor reads', async () => {
+    state.requestHeaders.set('cookie', await issued('user', { name: 'ada' }));
+    const action = await sessions.current();
+    await action.set('user', { name: 'grace' });
+    const render = await sessions.current();
+    expect(render).not.toBe(action); // outside a React render there is no per-request cache
+    expect(await render.get('user')).toEqual({ name: 'grace' });
+  });
+
+  it('with duplicate cookie names the first one wins, as in forRequest', async () => {
+    const first = await issued('user', { name: 'first' });
+    const second = await issued('user', { name: 'second' });
+    state.requestHeaders.set('cookie', `${first}; ${second}`);
+    expect(await (await sessions.current()).get('user')).toEqual({ name: 'first' });
+  });
+});
+
+describe('sessions.current() while rendering a Server Component', () => {
+  it('a refused write touches no storage: set, clear and regenerate leave the stored session intact', async () => {
+    const cookieLine = await issued('auth', { user: 'ada' });
+    state.readOnly = true;
+    state.requestHeaders.set('cookie', cookieLine);
+    const session = await sessions.current();
+    await expect(session.set('auth', { user: 'mallory' })).rejects.toMatchObject({ code: 'ERR_SESSION_READ_ONLY' });
+    await expect(session.regenerate('auth')).rejects.toMatchObject({ code: 'ERR_SESSION_READ_ONLY' });
+    await expect(session.clear('auth')).rejects.toMatchObject({ code: 'ERR_SESSION_READ_ONLY' });
+    const check = sessions.forRequest(new Request('http://localhost/', { headers: { cookie: cookieLine } }));
+    expect(await check.get('auth')).toEqual({ user: 'ada' });
+  });
+
+  it('reads work; set and clear reject with SessionReadOnlyError saying where writes go', async () => {
+    state.readOnly = true;
+    state.requestHeaders.set('cookie', await issued('user', { name: 'ada' }));
+    const session = await sessions.current();
+    expect(await session.get('user')).toEqual({ name: 'ada' });
+    await expect(session.set('user', { name: 'eve' })).rejects.toMatchObject({ code: 'ERR_SESSION_READ_ONLY' });
+    await expect(session.clear('user')).rejects.toMatchObject({ code: 'ERR_SESSION_READ_ONLY' });
+  });
+
+  it('clearing invalid input is best-effort: a tampered cookie still reads as no session', async () => {
+    state.readOnly = true;
+    state.requestHeaders.set('cookie', 'user=INVALID');
+    const session = await sessions.current();
+    expect(await session.get('user')).toBeUndefined();
+  });
+
+  it('header sessions can be read but not written outside a Route Handler', async () => {
+    const session = await sessions.current();
+    expect(await session.get('api')).toBeUndefined();
+    await expect(session.set('api', { n: 1 })).rejects.toMatchObject({ code: 'ERR_SESSION_READ_ONLY' });
+  });
+});
+
+describe('sessions.require()', () => {
+  it('returns the session data when present', async () => {
+    state.requestHeaders.set('cookie', await issued('user', { name: 'ada' }));
+    expect(await sessions.require('user', { redirectTo: '/login' })).toEqual({ name: 'ada' });
+  });
+
+  it('redirects without a session, or when validate refuses it', async () => {
+    await expect(sessions.require('user', { redirectTo: '/login' })).rejects.toMatchObject({ url: '/login' });
+    state.requestHeaders.set('cookie', await issued('user', { name: 'eve' }));
+    await expect(
+      sessions.require('user', { redirectTo: '/denied', validate: (u) => u.name === 'ada' }),
+    ).rejects.toMatchObject({ url: '/denied' });
+  });
+});

@@ -1,0 +1,64 @@
+import type { SessionTransformer } from '../types.ts';
+import {
+  bytesToHex,
+  constantTimeEqual,
+  hmacSha256,
+  isWellFormedText,
+  keyBytes,
+  requireNodeCrypto,
+  utf8,
+  utf8ForWrite,
+  wireHexToBytes,
+} from './ktor-node-crypto.ts';
+
+export interface KtorSignedOptions {
+  /** The HMAC key: bytes, or a hex string (what Ktor's `hex("...")` takes). Must not be empty. */
+  key: Uint8Array | string;
+}
+
+/** Hex length of an HMAC-SHA256 tag. */
+const MAC_HEX_LENGTH = 64;
+
+/**
+ * Ktor's `SessionTransportTransformerMessageAuthentication` with its default
+ * `HmacSHA256`: the value travels in clear, followed by a signature.
+ *
+ * Wire format: `value + "/" + hex(HMAC-SHA256(key, UTF-8 value))`.
+ *
+ * Reading splits at the LAST `/` (the value itself may contain slashes) and
+ * compares in constant time. The signature must be exactly 64 lowercase hex
+ * digits, as Ktor writes it; uppercase is rejected (Ktor compares the hex text,
+ * so it rejects it too). Anything malformed or tampered reads as `undefined`.
+ *
+ * Needs a Node.js runtime; elsewhere construction throws `SessionConfigError`.
+ *
+ * @example
+ * // Kotlin: transform(SessionTransportTransformerMessageAuthentication(hex("...")))
+ * const t = ktorSigned({ key: process.env.KTOR_SIGN_KEY! });
+ * const wire = t.write('{"userId":"id2"}'); // '{"userId":"id2"}/' + 64 hex digits
+ * t.read(wire); // '{"userId":"id2"}'
+ */
+export function ktorSigned(options: KtorSignedOptions): SessionTransformer {
+  const crypto = requireNodeCrypto('ktorSigned');
+  const key = crypto.createSecretKey(keyBytes(options.key, 'ktorSigned: key'));
+
+  return {
+    write(value: string): string {
+      return `${value}/${bytesToHex(hmacSha256(crypto, key, utf8ForWrite(value, 'ktorSigned')))}`;
+    },
+
+    read(transported: string): string | undefined {
+      const slash = transported.lastIndexOf('/');
+      if (slash < 0) return undefined;
+      const macHex = transported.slice(slash + 1);
+      if (macHex.length !== MAC_HEX_LENGTH) return undefined;
+      const given = wireHexToBytes(macHex);
+      if (!given) return undefined;
+      const value = transported.slice(0, slash);
+      // A lone surrogate would be signed as U+FFFD: the string we return would differ from the one signed.
+      if (!isWellFormedText(value)) return undefined;
+      const expected = hmacSha256(crypto, key, utf8(value));
+      return constantTimeEqual(crypto, expected, given) ? value : undefined;
+    },
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * The extension points of the pipeline. Every method may return a value or a
+ * Promise, so a synchronous store or codec pays for no extra microtask.
+ *
+ *   transport.receive -> transformers (last to first) -> tracker -> serializer
+ */
+export type MaybePromise<T> = T | Promise<T>;
+
+/**
+ * Where by-id sessions keep their payload. Keys are a one-way hash of the session id, never
+ * the id itself. `read`, `write` and `invalidate` are all a storage must have; the two
+ * conditional writes make `update()`, `regenerate()` and renewals safe when requests race,
+ * and every built-in storage implements them atomically.
+ */
+export interface SessionStorage {
+  /** The stored value, or `undefined` when there is no such (live) session. */
+  read(key: string): MaybePromise<string | undefined>;
+  /** Stores `value` under `key`, replacing any older value; expires after `ttlSeconds` when given. */
+  write(key: string, value: string, ttlSeconds?: number): MaybePromise<void>;
+  /** Forgets `key`. An unknown key is a no-op. */
+  invalidate(key: string): MaybePromise<void>;
+  /** Atomically: stores `value` only if no live record exists under `key`. True when stored. */
+  create?(key: string, value: string, ttlSeconds?: number): MaybePromise<boolean>;
+  /**
+   * Atomically: if the live record under `key` is exactly `expected`, replaces it with `next`
+   * (or deletes it when `next` is undefined) and returns true; otherwise changes nothing and
+   * returns false (the record changed, expired or is gone).
+   */
+  compareAndSet?(key: string, expected: string, next: string | undefined, ttlSeconds?: number): MaybePromise<boolean>;
+}
+
+/** Turns session data into a string and back. Throwing from `deserialize` means "no session". */
+export interface SessionSerializer<T> {
+  serialize(value: T): string;
+  /** May return a Promise (an asynchronous schema check, for instance). */
+  deserialize(text: string): T | Promise<T>;
+}
+
+/**
+ * Protects or re-encodes the string that travels to the client (sign, encrypt…).
+ * `read` returns `undefined` for anything it rejects; it should not throw on bad input.
+ */
+export interface SessionTransformer {
+  write(value: string): MaybePromise<string>;
+  read(value: string): MaybePromise<string | undefined>;
+}
+
+/** Expiry metadata carried inside our own protected formats (and in stored records). */
+export interface SessionTimes {
+  /** When the session was first created (seconds since the epoch). */
+  createdAt?: number;
+  /** When this value stops being accepted (seconds since the epoch); absent: no server-side expiry. */
+  expiresAt?: number;
+}
+
+export interface OpenedValue {
+  value: string;
+  times?: SessionTimes;
+  /** Opened with an old key: the caller re-issues it with the current one. */
+  stale?: boolean;
+}
+
+/**
+ * A transformer whose own format can carry expiry metadata inside the protected
+ * value (our `encrypted` and `signed`). Plain transformers never see it.
+ */
+export interface ExpiryCarryingTransformer extends SessionTransformer {
+  writeWithTimes(value: string, times: SessionTimes | undefined): MaybePromise<string>;
+  readWithTimes(value: string): MaybePromise<OpenedValue | undefined>;
+}
+
+export function carriesExpiry(t: SessionTransformer): t is ExpiryCarryingTransformer {
+  return typeof (t as Partial<ExpiryCarryingTransformer>).writeWithTimes === 'function';
+}
+
+/**
+ * A built-in transformer before it knows which session it protects: keys are
+ * derived per session (the wire name is the HKDF salt), so `defineSessions`
+ * binds it. Call `forSession(wireName)` to use one on its own.
+ */
+export interface SessionTransformerFactory {
+  readonly kind: string;
+  forSession(wireName: string): ExpiryCarryingTransformer;
+}
+
+export type TransformInput = SessionTransformer | SessionTransformerFactory;
+
+export function isTransformerFactory(t: TransformInput): t is SessionTransformerFactory {
+  return typeof (t as Partial<SessionTransformerFactory>).forSession === 'function';
+}
