@@ -1,7 +1,10 @@
-/** Runs once when the server starts: a production server refuses to run without SESSION_SECRET. */
+/**
+ * Runs once when the server starts (never during `next build`): a production server without a
+ * usable SESSION_SECRET stops here, instead of answering 500 to its first request.
+ */
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME === 'nodejs') {
-    const { assertProductionSecret } = await import('./lib/demo/secret');
-    assertProductionSecret();
+    const { checkProductionSecret } = await import('./lib/demo/secret');
+    checkProductionSecret();
   }
 }

@@ -2,7 +2,9 @@ import { existsSync } from 'node:fs';
 import { defineConfig } from '@playwright/test';
 
 const port = Number(process.env.E2E_PORT ?? 3100);
-const baseURL = `http://127.0.0.1:${port}`;
+/** E2E_BASE_URL runs the suite against a server you started yourself (no build, no webServer). */
+const external = process.env.E2E_BASE_URL;
+const baseURL = external ?? `http://127.0.0.1:${port}`;
 
 /** Debian's Chromium when present (CHROMIUM_PATH first), else Playwright's own browser. */
 function chromiumPath(): string | undefined {
@@ -33,21 +35,23 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
-    // A production build (scripts/e2e.mjs runs `next build` first), on loopback only.
-    command: `npx next start -p ${port} -H 127.0.0.1`,
-    url: `${baseURL}/api/cookie`,
-    reuseExistingServer: false,
-    timeout: 60_000,
-    stdout: 'pipe',
-    stderr: 'pipe',
-    env: {
-      SESSION_SECRET: process.env.SESSION_SECRET ?? 'e2e-only-secret-0123456789abcdefghijklmnop',
-      SESSIONS_DIR: process.env.SESSIONS_DIR ?? '.sessions/e2e',
-      // Ktor's own test-vector keys, so e2e/ktor.spec.ts can send a cookie Ktor itself produced.
-      KTOR_ENCRYPT_KEY: '00112233445566778899aabbccddeeff',
-      KTOR_SIGN_KEY: '02030405060708090a0b0c',
-      ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
-    },
-  },
+  webServer: external
+    ? undefined
+    : {
+        // A production build (scripts/e2e.mjs runs `next build` first), on loopback only.
+        command: `npx next start -p ${port} -H 127.0.0.1`,
+        url: `${baseURL}/api/cookie`,
+        reuseExistingServer: false,
+        timeout: 60_000,
+        stdout: 'pipe',
+        stderr: 'pipe',
+        env: {
+          SESSION_SECRET: process.env.SESSION_SECRET ?? 'e2e-only-secret-0123456789abcdefghijklmnop',
+          SESSIONS_DIR: process.env.SESSIONS_DIR ?? '.sessions/e2e',
+          // Ktor's own test-vector keys, so e2e/ktor.spec.ts can send a cookie Ktor itself produced.
+          KTOR_ENCRYPT_KEY: '00112233445566778899aabbccddeeff',
+          KTOR_SIGN_KEY: '02030405060708090a0b0c',
+          ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
+        },
+      },
 });

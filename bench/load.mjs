@@ -1,25 +1,22 @@
 // HTTP load generator (child of bench/run.mjs): autocannon against the app server, in its own
 // process so the load does not share an event loop with the server.
 //
-//   node bench/load.mjs '<json config>'   config: { base, cookie, connections, durationS, warmupS, rounds, out }
+//   node bench/load.mjs '<json config>'
+//   config: { targets: { name: { url, cookie } }, connections, durationS, warmupS, rounds, out }
 //
-// Warms both routes up, then alternates plain / session runs `rounds` times each and writes
-// every run's throughput and latency to `out`.
+// Warms every route up, then runs each route once per round for `rounds` rounds, rotating which
+// route goes first, and writes every run's throughput and latency to `out`: { name: [run, …] }.
 import { writeFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 
 const config = JSON.parse(process.argv[2] ?? '{}');
-const { base, cookie, connections, durationS, warmupS, rounds, out } = config;
+const { targets, connections, durationS, warmupS, rounds, out } = config;
+const names = Object.keys(targets);
 
-const targets = {
-  // The same request bytes for both: a browser sends its cookie whether the route reads it or not.
-  plain: { url: `${base}/api/bench`, headers: { cookie } },
-  session: { url: `${base}/api/bench?session=1`, headers: { cookie } },
-};
-
-function run(target, duration) {
+function run(name, duration) {
+  const { url, cookie } = targets[name];
   return new Promise((resolve, reject) => {
-    autocannon({ url: target.url, headers: target.headers, connections, duration, pipelining: 1 }, (err, result) => {
+    autocannon({ url, headers: { cookie }, connections, duration, pipelining: 1 }, (err, result) => {
       if (err) reject(err);
       else resolve(result);
     });
@@ -39,16 +36,16 @@ function summary(result) {
   };
 }
 
-const runs = { plain: [], session: [] };
-for (const name of ['plain', 'session']) {
+const runs = Object.fromEntries(names.map((name) => [name, []]));
+for (const name of names) {
   console.error(`[bench] http: warm-up ${name} ${warmupS} s`);
-  await run(targets[name], warmupS);
+  await run(name, warmupS);
 }
 for (let r = 0; r < rounds; r++) {
-  // Alternate which route goes first in each round.
-  const order = r % 2 === 0 ? ['plain', 'session'] : ['session', 'plain'];
+  // Rotate the order every round, so no route always follows the same one.
+  const order = names.map((_, i) => names[(i + r) % names.length]);
   for (const name of order) {
-    const s = summary(await run(targets[name], durationS));
+    const s = summary(await run(name, durationS));
     runs[name].push(s);
     console.error(`[bench] http: ${name} round ${r + 1}/${rounds}: ${Math.round(s.requestsPerSecond)} req/s, p99 ${s.latencyP99Ms} ms`);
     if (s.non2xx > 0 || s.errors > 0) {

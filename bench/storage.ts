@@ -9,6 +9,11 @@
  *   cachedStorage(directory)    vs that same hand-made write plus a Map, reads from the Map
  *   redisStorage                vs the raw node-redis client: SET key value EX ttl, GET key
  *
+ * Atomic update on Redis: each worker owns one by-id cookie session; one op is a request through
+ * the public API (forRequest(Request with the cookie) -> update(fn) -> applyTo(Response), the
+ * cookie carried to the next request), against the same plumbing by hand around the raw client
+ * doing GET, then SET of the modified value (not atomic). Same ~200 B JSON, same change (count + 1).
+ *
  * Memory: heap (and ArrayBuffer) growth per session with 100,000 sessions of ~100 B in
  * memoryStorage, against a plain Map<string, string> holding the same ids and values.
  *
@@ -19,7 +24,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { open, readFile, rename } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createClient } from 'redis';
-import { type SessionStorage, cachedStorage, memoryStorage } from '../lib/sessions-kit/src/index.ts';
+import { type SessionStorage, cachedStorage, cookie, defineSessions, memoryStorage } from '../lib/sessions-kit/src/index.ts';
 import { directoryStorage } from '../lib/sessions-kit/src/directory.ts';
 import { redisStorage } from '../lib/sessions-kit/src/redis.ts';
 import { startRedisServer } from '../lib/sessions-kit/src/storage/redis-server.testutil.ts';
@@ -132,6 +137,85 @@ function cachedFileFloor(dir: string): Pair {
   };
 }
 
+// ---- atomic update on Redis -------------------------------------------------------------------
+
+type Counter = { count: number; owner: string; pad: string };
+const UPDATE_URL = 'http://127.0.0.1:3000/api/basket';
+const UPDATE_COOKIE = 'basket';
+/** About 200 B of JSON, like the write+read figure. */
+const counterFor = (w: number): Counter => ({ count: 0, owner: `worker_${w}`, pad: 'x'.repeat(160) });
+const bump = (current: Counter | undefined, w: number): Counter => {
+  const base = current ?? counterFor(w);
+  return { ...base, count: base.count + 1 };
+};
+
+/** `name=value` of a response's Set-Cookie for `name`, if it sent one. */
+function cookiePairFrom(response: Response, name: string): string | undefined {
+  const line = response.headers.getSetCookie().find((c) => c.startsWith(`${name}=`));
+  return line?.slice(0, line.indexOf(';'));
+}
+
+/** The cookie `name` from a request's Cookie header, parsed by hand (the floor's plumbing). */
+function readCookie(request: Request, name: string): string | undefined {
+  for (const part of (request.headers.get('cookie') ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq !== -1 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+/**
+ * Ours: one session per worker through `defineSessions` + `redisStorage`; `check()` proves every
+ * update landed (the stored count is the number of updates made).
+ */
+async function updateThroughApi(storage: SessionStorage) {
+  const sessions = defineSessions({ [UPDATE_COOKIE]: cookie<Counter>({ storage }) });
+  const cookies: string[] = [];
+  const made: number[] = [];
+  for (let w = 0; w < CONCURRENCY; w++) {
+    const session = sessions.forRequest(new Request(UPDATE_URL));
+    await session.set(UPDATE_COOKIE, counterFor(w));
+    const pair = cookiePairFrom(session.applyTo(new Response(null)), UPDATE_COOKIE);
+    if (!pair) throw new Error('The session got no cookie.');
+    cookies.push(pair);
+    made.push(0);
+  }
+  const op: Pair = async (w) => {
+    const session = sessions.forRequest(new Request(UPDATE_URL, { headers: { cookie: cookies[w] as string } }));
+    await session.update(UPDATE_COOKIE, (current) => bump(current, w));
+    // A new cookie (if the library sent one) goes with the next request, as a browser's would.
+    const pair = cookiePairFrom(session.applyTo(new Response(null)), UPDATE_COOKIE);
+    if (pair) cookies[w] = pair;
+    made[w] = (made[w] as number) + 1;
+  };
+  const check = async () => {
+    for (let w = 0; w < CONCURRENCY; w++) {
+      const got = await sessions.forRequest(new Request(UPDATE_URL, { headers: { cookie: cookies[w] as string } })).get(UPDATE_COOKIE);
+      if (got?.count !== made[w]) throw new Error(`update(): worker ${w} made ${made[w]} updates, the session holds ${got?.count}.`);
+    }
+  };
+  return { op, check };
+}
+
+/** The floor: the same Request/Response plumbing by hand, raw GET then SET (not atomic). */
+/** The two raw commands the floor uses (the `redis` client's own signatures). */
+type RawGetSet = {
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, options: { expiration: { type: 'EX'; value: number } }): Promise<unknown>;
+};
+
+function updateFloor(client: RawGetSet): Pair {
+  const cookies = Array.from({ length: CONCURRENCY }, (_, w) => `${UPDATE_COOKIE}=${ids[w]}`);
+  return async (w) => {
+    const request = new Request(UPDATE_URL, { headers: { cookie: cookies[w] as string } });
+    const key = `${PREFIX}raw-update:${readCookie(request, UPDATE_COOKIE)}`;
+    const text = await client.get(key);
+    const next = bump(text === null ? undefined : (JSON.parse(text) as Counter), w);
+    await client.set(key, JSON.stringify(next), { expiration: { type: 'EX', value: TTL_SECONDS } });
+    new Response(null);
+  };
+}
+
 // ---- throughput -------------------------------------------------------------------------------
 
 type Case = { key: string; label: string; ours: Pair; floor: Pair; floorLabel: string };
@@ -239,6 +323,7 @@ const result: Record<string, unknown> = {
 const redisServer = await startRedisServer();
 let rawClient: { close(): Promise<unknown> } | undefined;
 let ourRedis: ReturnType<typeof redisStorage> | undefined;
+let updateCheck: { op: Pair; check: () => Promise<void> } | undefined;
 try {
   const cases: Case[] = [
     { key: 'memory', label: 'memoryStorage', ours: pairOn(memoryStorage()), floor: mapFloor(), floorLabel: 'Map' },
@@ -271,15 +356,24 @@ try {
       if ((await client.get(key)) !== values[k]) throw new Error('The floor read back something else.');
     };
     cases.push({ key: 'redis', label: 'redisStorage', ours: pairOn(ourRedis), floor: rawPair, floorLabel: 'raw node-redis SET EX + GET' });
+    updateCheck = await updateThroughApi(ourRedis);
+    cases.push({
+      key: 'redisUpdate',
+      label: 'update() on redisStorage through the API (forRequest, update, applyTo)',
+      ours: updateCheck.op,
+      floor: updateFloor(client),
+      floorLabel: 'raw node-redis GET then SET (not atomic), same plumbing',
+    });
   } else {
     result.redisError = 'redis-server not found: Redis figures skipped.';
     log(result.redisError);
   }
   // In-memory and network storages first, then the fsync-bound ones: disk writeback from the
   // directory runs would otherwise leak into the Redis and memory figures.
-  const quiet = cases.filter((c) => c.key === 'memory' || c.key === 'redis');
+  const quiet = cases.filter((c) => c.key === 'memory' || c.key.startsWith('redis'));
   const disk = cases.filter((c) => !quiet.includes(c));
   result.throughput = { ...(await throughput(quiet)), ...(await throughput(disk)) };
+  await updateCheck?.check();
   log('storage: memory per session (100,000 sessions)');
   result.memory = memory();
 } finally {

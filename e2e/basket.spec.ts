@@ -1,4 +1,7 @@
 import { expect, test } from '@playwright/test';
+import { cookieName } from './helpers';
+
+const BASKET = cookieName('basket');
 
 test('the basket lives on the server behind an id cookie', async ({ page, context, request }) => {
   await page.goto('/basket');
@@ -10,7 +13,7 @@ test('the basket lives on the server behind an id cookie', async ({ page, contex
   }
   await expect(page.getByTestId('items')).toHaveText(/tea\s*scones/);
 
-  const cookie = (await context.cookies()).find((c) => c.name === 'basket');
+  const cookie = (await context.cookies()).find((c) => c.name === BASKET);
   expect(cookie?.value).toMatch(/^[A-Za-z0-9_-]{43}$/);
   expect(cookie?.httpOnly).toBe(true);
 
@@ -19,27 +22,27 @@ test('the basket lives on the server behind an id cookie', async ({ page, contex
 
   await page.getByRole('button', { name: 'Clear' }).click();
   await expect(page.getByTestId('empty')).toBeVisible();
-  expect((await context.cookies()).some((c) => c.name === 'basket')).toBe(false);
+  expect((await context.cookies()).some((c) => c.name === BASKET)).toBe(false);
 
   // The old id is dead on the server, not just forgotten by the browser.
-  const replay = await request.get('/api/basket', { headers: { cookie: `basket=${cookie?.value}` } });
+  const replay = await request.get('/api/basket', { headers: { cookie: `${BASKET}=${cookie?.value}` } });
   expect(await replay.json()).toEqual({ items: [] });
-  expect(replay.headers()['set-cookie']).toMatch(/^basket=; Max-Age=0/);
+  expect(replay.headers()['set-cookie']).toMatch(new RegExp(`^${BASKET}=; Max-Age=0`));
 });
 
 test('basket over plain HTTP, with hostile ids', async ({ request }) => {
   const added = await request.post('/api/basket', { data: { item: 'tea' } });
   expect(await added.json()).toEqual({ items: ['tea'] });
-  const id = /basket=([^;]+)/.exec(added.headers()['set-cookie'] ?? '')?.[1];
+  const id = new RegExp(`${BASKET}=([^;]+)`).exec(added.headers()['set-cookie'] ?? '')?.[1];
   expect(id).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
-  const more = await request.post('/api/basket', { data: { item: 'jam' }, headers: { cookie: `basket=${id}` } });
+  const more = await request.post('/api/basket', { data: { item: 'jam' }, headers: { cookie: `${BASKET}=${id}` } });
   expect(await more.json()).toEqual({ items: ['tea', 'jam'] });
   // The id is kept when the data changes.
-  expect(more.headers()['set-cookie']).toContain(`basket=${id}`);
+  expect(more.headers()['set-cookie']).toContain(`${BASKET}=${id}`);
 
   for (const hostile of ['..%2F..%2Fetc%2Fpasswd', '%2e%2e%2f', 'x'.repeat(5000), `${id}x`]) {
-    const response = await request.get('/api/basket', { headers: { cookie: `basket=${hostile}` } });
+    const response = await request.get('/api/basket', { headers: { cookie: `${BASKET}=${hostile}` } });
     expect(response.status()).toBe(200);
     expect(await response.json()).toEqual({ items: [] });
   }

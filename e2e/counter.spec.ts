@@ -1,6 +1,9 @@
 import { expect, test } from '@playwright/test';
+import { cookieName } from './helpers';
 
-test('start a session, count, survive a reload, log out', async ({ page, context }) => {
+const USER = cookieName('user_session');
+
+test('start a session, count, survive a reload, end it', async ({ page, context }) => {
   await page.goto('/');
   await page.getByLabel('Your name').fill('ada');
   await page.getByRole('button', { name: 'Start session' }).click();
@@ -13,7 +16,7 @@ test('start a session, count, survive a reload, log out', async ({ page, context
   await expect(page.getByTestId('count')).toHaveText('2');
 
   // The cookie is an opaque, HttpOnly JWE: the browser holds nothing readable.
-  const [cookie] = (await context.cookies()).filter((c) => c.name === 'user_session');
+  const [cookie] = (await context.cookies()).filter((c) => c.name === USER);
   expect(cookie?.httpOnly).toBe(true);
   expect(cookie?.sameSite).toBe('Lax');
   expect(cookie?.value.split('.')).toHaveLength(5);
@@ -22,9 +25,9 @@ test('start a session, count, survive a reload, log out', async ({ page, context
   await page.reload();
   await expect(page.getByTestId('count')).toHaveText('2');
 
-  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByRole('button', { name: 'End counter session' }).click();
   await expect(page.getByLabel('Your name')).toBeVisible();
-  expect((await context.cookies()).some((c) => c.name === 'user_session')).toBe(false);
+  expect((await context.cookies()).some((c) => c.name === USER)).toBe(false);
   await page.reload();
   await expect(page.getByLabel('Your name')).toBeVisible();
 });
@@ -48,9 +51,9 @@ test('the API answers as documented', async ({ request }) => {
 });
 
 test('a tampered cookie reads as no session and is cleared', async ({ request, baseURL }) => {
-  const response = await request.get('/api/cookie', { headers: { cookie: 'user_session=INVALID' } });
+  const response = await request.get('/api/cookie', { headers: { cookie: `${USER}=INVALID` } });
   expect(response.status()).toBe(200);
   expect(await response.json()).toEqual({ session: null });
-  expect(response.headers()['set-cookie']).toMatch(/^user_session=; Max-Age=0/);
+  expect(response.headers()['set-cookie']).toMatch(new RegExp(`^${USER}=; Max-Age=0`));
   expect(baseURL).toContain('127.0.0.1');
 });

@@ -32,22 +32,24 @@ export function CartPanel({ url, send, held }: { url: string; send: typeof fetch
     void change({ method: 'POST', body: JSON.stringify({ item }) }).then(() => setItem(''));
   };
 
-  if (isLoading) return <p className="muted">Loading…</p>;
-  if (error) return <p className="error">Could not load the cart: {(error as Error).message}</p>;
+  if (isLoading) return <p className="muted card">Loading…</p>;
+  if (error) return <p className="error card">Could not load the cart: {(error as Error).message}</p>;
   const items = data?.items ?? [];
   const token = held?.();
 
   return (
     <div className="card">
-      <form className="row" onSubmit={add}>
+      <form className="field" onSubmit={add}>
         <label htmlFor="item">Item</label>
-        <input id="item" value={item} onChange={(e) => setItem(e.target.value)} maxLength={64} required />
-        <button type="submit" disabled={busy}>
-          Add
-        </button>
-        <button type="button" className="secondary" onClick={() => change({ method: 'DELETE' })} disabled={busy || items.length === 0}>
-          Clear
-        </button>
+        <div className="row">
+          <input id="item" value={item} onChange={(e) => setItem(e.target.value)} maxLength={64} required placeholder="tea" />
+          <button type="submit" disabled={busy}>
+            Add
+          </button>
+          <button type="button" className="secondary" onClick={() => change({ method: 'DELETE' })} disabled={busy || items.length === 0}>
+            Clear
+          </button>
+        </div>
       </form>
       {items.length === 0 ? (
         <p data-testid="empty" className="muted">
@@ -67,9 +69,12 @@ export function CartPanel({ url, send, held }: { url: string; send: typeof fetch
         </p>
       )}
       {held && (
-        <p className="muted">
-          Held by this tab: <code data-testid="held">{token ?? '(nothing)'}</code>
-        </p>
+        <div>
+          <div className="section-label">Held by this tab (sessionStorage)</div>
+          <code className="token" data-testid="held">
+            {token ?? '(nothing)'}
+          </code>
+        </div>
       )}
     </div>
   );

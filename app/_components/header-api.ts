@@ -1,5 +1,7 @@
 'use client';
 import { createSessionFetch } from 'sessions-kit/client';
 
-/** One wrapper for the whole browser tab: it carries X-Cart-Session, kept in sessionStorage. */
+// #region header-api
+// One wrapper for the whole tab: it stores X-Cart-Session from each answer and sends it back.
 export const headerApi = createSessionFetch({ headers: ['X-Cart-Session'], store: 'sessionStorage' });
+// #endregion

@@ -1,18 +1,38 @@
+import type { Metadata } from 'next';
 import { sessions } from '@/lib/demo/sessions';
+import { DemoWithCode } from '../_components/code-sample';
+import { SAMPLES } from '../_components/samples';
 import { LogoutButton } from './logout-button';
 
-// A protected page: without a login session, sessions.require redirects to /login.
+export const metadata: Metadata = { title: 'Account' };
+
+const when = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 16);
+
 export default async function AccountPage() {
-  const auth = await sessions.require('auth', { redirectTo: '/login' });
+  // #region require
+  // The authoritative check: proxy.ts only looked for the cookie; this opens the session.
+  const auth = await sessions.require('auth', { redirectTo: '/login?next=/account' });
+  // #endregion
   return (
     <>
       <h1>Account</h1>
-      <div className="card">
-        <p data-testid="who">
-          Signed in as <strong>{auth.user}</strong> since {new Date(auth.loginAt).toUTCString()}.
-        </p>
-        <LogoutButton />
-      </div>
+      <p className="lead">
+        A protected page. <code>proxy.ts</code> sends visitors without an <code>auth</code> cookie to the login page before
+        anything renders; <code>sessions.require</code> then checks the session itself, so a forged or expired cookie gets
+        the same redirect.
+      </p>
+      <DemoWithCode samples={SAMPLES.account}>
+        <div className="card stack">
+          <p data-testid="who" style={{ margin: 0 }}>
+            Signed in as <strong>{auth.user}</strong> since <time dateTime={new Date(auth.loginAt).toISOString()}>{when(auth.loginAt)} UTC</time>.
+          </p>
+          <p className="muted small" style={{ margin: 0 }}>
+            The session ends after 30 idle minutes or 8 hours, whichever comes first. Each page you open renews the idle deadline
+            (in <code>proxy.ts</code>).
+          </p>
+          <LogoutButton />
+        </div>
+      </DemoWithCode>
     </>
   );
 }

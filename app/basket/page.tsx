@@ -1,4 +1,9 @@
+import type { Metadata } from 'next';
+import { DemoWithCode } from '../_components/code-sample';
+import { SAMPLES } from '../_components/samples';
 import { BasketView } from './basket-view';
+
+export const metadata: Metadata = { title: 'Server-side basket' };
 
 export default function BasketPage() {
   return (
@@ -7,8 +12,11 @@ export default function BasketPage() {
       <p className="lead">
         <code>basket</code> is a cookie session kept by id: the HttpOnly cookie holds only a random 43-character id; the
         items live in server storage (a <code>.sessions/</code> directory, or Redis when <code>REDIS_URL</code> is set).
+        Storage sees a one-way hash of the id, never the id itself.
       </p>
-      <BasketView />
+      <DemoWithCode samples={SAMPLES.basket}>
+        <BasketView />
+      </DemoWithCode>
     </>
   );
 }

@@ -1,41 +1,48 @@
 'use client';
 
-import useSWR from 'swr';
 import { SessionSWRConfig } from 'sessions-kit/swr';
+import useSWR from 'swr';
+import type { Inspection } from '@/lib/demo/inspect';
 import { headerApi } from '../_components/header-api';
+import { KtorForm } from './ktor-form';
+import { SessionCard } from './session-card';
 
-type Inspected = {
-  sessions: { name: string; transport: string; wireName: string; tracking: string; sent: string | null; reads: unknown }[];
-};
-
-function Table() {
-  const { data, error, mutate } = useSWR<Inspected>('/api/inspect');
-  if (error) return <p className="error">Could not inspect: {(error as Error).message}</p>;
-  if (!data) return <p className="muted">Loading…</p>;
+function Sessions() {
+  const { data, error, mutate, isValidating } = useSWR<Inspection>('/api/inspect');
+  if (error) return <p className="error card">Could not inspect: {(error as Error).message}</p>;
+  if (!data) return <p className="muted card">Loading…</p>;
   return (
     <>
-      <button type="button" className="secondary" onClick={() => mutate()}>
-        Refresh
-      </button>
-      {data.sessions.map((s) => (
-        <div className="card" key={s.name} data-testid={`inspect-${s.name}`}>
-          <h3>
-            {s.name} <span className="muted">({s.transport} <code>{s.wireName}</code>, by {s.tracking})</span>
-          </h3>
-          <p>The browser holds:</p>
-          <pre data-testid="sent">{s.sent ?? '(nothing)'}</pre>
-          <p>The server reads:</p>
-          <pre data-testid="reads">{JSON.stringify(s.reads, null, 2)}</pre>
-        </div>
-      ))}
+      <div className="toolbar">
+        <p className="muted small" style={{ margin: 0 }}>
+          {data.sessions.filter((s) => s.held !== null).length} of {data.sessions.length} sessions held by this tab.
+        </p>
+        <button type="button" className="secondary" onClick={() => mutate()} disabled={isValidating}>
+          Refresh
+        </button>
+      </div>
+      <div className="inspect-grid">
+        {data.sessions.map((s) => (
+          <SessionCard key={s.name} s={s} limit={data.limit} />
+        ))}
+      </div>
+      <div className="card" style={{ marginTop: '1rem' }}>
+        <h2>Ktor&apos;s format</h2>
+        <p className="muted small">
+          <code>ktor_session</code> is written in Ktor&apos;s own encrypted-then-signed format, so a Ktor service with the same keys
+          reads it. Set one here to see it above.
+        </p>
+        <KtorForm onChange={() => mutate()} />
+      </div>
     </>
   );
 }
 
 export function InspectorView() {
+  // Through the header wrapper, so the tab's X-Cart-Session is inspected too.
   return (
     <SessionSWRConfig fetch={headerApi}>
-      <Table />
+      <Sessions />
     </SessionSWRConfig>
   );
 }

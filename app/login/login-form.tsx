@@ -3,23 +3,57 @@
 import { useActionState } from 'react';
 import { type LoginState, login } from './actions';
 
-export function LoginForm() {
+export function LoginForm({ next }: { next: string }) {
   const [state, action, pending] = useActionState<LoginState, FormData>(login, {});
+  const { fields } = state;
 
   return (
-    <form className="card" action={action}>
-      <div className="row">
+    <form className="card stack" action={action} noValidate={false}>
+      <input type="hidden" name="next" value={next} />
+      <div className="field">
         <label htmlFor="username">Username</label>
-        <input id="username" name="username" autoComplete="username" defaultValue={state.username} required />
+        <input
+          id="username"
+          name="username"
+          autoComplete="username"
+          defaultValue={state.username}
+          required
+          aria-invalid={fields?.username ? true : undefined}
+          aria-describedby={fields?.username ? 'username-error' : undefined}
+        />
+        {fields?.username && (
+          <p className="error small" id="username-error" style={{ margin: 0 }}>
+            {fields.username}
+          </p>
+        )}
+      </div>
+      <div className="field">
         <label htmlFor="password">Password</label>
-        <input id="password" name="password" type="password" autoComplete="current-password" required />
+        <input
+          id="password"
+          name="password"
+          type="password"
+          autoComplete="current-password"
+          required
+          aria-invalid={fields?.password ? true : undefined}
+          aria-describedby={fields?.password ? 'password-error' : undefined}
+        />
+        {fields?.password && (
+          <p className="error small" id="password-error" style={{ margin: 0 }}>
+            {fields.password}
+          </p>
+        )}
+      </div>
+      {state.error && (
+        <p className="error" role="alert" style={{ margin: 0 }}>
+          {state.error}
+        </p>
+      )}
+      <div>
         <button type="submit" disabled={pending}>
-          Log in
+          {pending ? 'Logging in…' : 'Log in'}
         </button>
       </div>
-      {state.fields?.username && <p className="error">{state.fields.username}</p>}
-      {state.fields?.password && <p className="error">{state.fields.password}</p>}
-      {state.error && <p className="error">{state.error}</p>}
     </form>
   );
 }

@@ -1,28 +1,114 @@
-/** The inspector: each session's raw wire value (opaque to the browser) beside the data the server reads. */
+/**
+ * The inspector: for each session, what the browser holds (size against the 4,096-byte limit,
+ * cookie attributes, the decoded JOSE header) beside what the server reads from it.
+ *
+ * By-id tokens are never echoed: whoever reads this JSON (one cross-site scripting bug is enough)
+ * would otherwise get around HttpOnly and take over the session. They appear as a length and a
+ * SHA-256 prefix. By-value tokens stay visible: they are sealed or signed, and hold no key.
+ */
 import 'server-only';
-import { parse as parseCookies } from 'cookie';
-import type { InferSessionData, RequestSessions, SessionDescription } from 'sessions-kit';
+import { createHash } from 'node:crypto';
+import { type InferSessionData, type RequestSessions, type SessionDescription, readWireValue } from 'sessions-kit';
 import { sessions } from './sessions';
 
-export interface InspectedSession extends SessionDescription {
-  /** What the request carried, as sent (cookie or header value), or null. */
-  sent: string | null;
-  /** What the server reads from it, or null for no (valid) session. */
-  reads: unknown;
+/** Browsers refuse a cookie (name, "=", value) over 4,096 bytes; the library holds headers to the same bound. */
+export const WIRE_LIMIT = 4096;
+
+export type Held =
+  | { kind: 'value'; value: string }
+  /** A by-id token: only its length and the first 8 hex digits of its SHA-256. */
+  | { kind: 'masked'; length: number; sha256: string };
+
+/** A JOSE protected header as sent (decoded, not verified: `reads` tells whether the server accepted it). */
+export interface JoseHeader {
+  alg?: string;
+  enc?: string;
+  kid?: string;
+  /** Seconds since the epoch. */
+  iat?: number;
+  exp?: number;
 }
 
+export type WireFormat = 'jwe' | 'jws' | 'ktor' | 'id' | 'text';
+
+export interface InspectedSession extends SessionDescription {
+  held: Held | null;
+  /** Bytes on the wire for this session: `name=value` in the Cookie header, or `Name: value`. */
+  bytes: number;
+  format: WireFormat | null;
+  header: JoseHeader | null;
+  /** What the server reads from it: the session's data, or null for none (or invalid). */
+  reads: unknown;
+  /** The deadlines the server holds (seconds since the epoch): inside the protected value, or in the stored record. */
+  deadlines: { createdAt?: number; expiresAt?: number } | null;
+}
+
+export interface Inspection {
+  /** Server time (ms), so the page can count down against it. */
+  now: number;
+  limit: number;
+  sessions: InspectedSession[];
+}
+
+// #region held
 export async function inspectSessions(
   request: Request,
   session: RequestSessions<InferSessionData<typeof sessions>>,
-): Promise<{ sessions: InspectedSession[] }> {
-  const jar = parseCookies(request.headers.get('cookie') ?? '');
+): Promise<Inspection> {
   const inspected = await Promise.all(
-    sessions.names.map(async (name) => {
+    sessions.names.map(async (name): Promise<InspectedSession> => {
       const description = sessions.describe(name);
-      const sent =
-        description.transport === 'cookie' ? (jar[description.wireName] ?? null) : request.headers.get(description.wireName);
-      return { ...description, sent, reads: (await session.get(name)) ?? null };
+      // The library's own reader: a cookie name sent twice with different values is ambiguous and reads as absent.
+      const sent = readWireValue(request, description) || null;
+      const format = sent === null ? null : wireFormat(sent, description.tracking);
+      return {
+        ...description,
+        // By id the token IS the session: show a fingerprint, never the token.
+        held: sent === null ? null : description.tracking === 'id' ? mask(sent) : { kind: 'value', value: sent },
+        bytes: sent === null ? 0 : wireBytes(request, description, sent),
+        format,
+        header: sent !== null && (format === 'jwe' || format === 'jws') ? joseHeader(sent) : null,
+        reads: (await session.get(name)) ?? null,
+        deadlines: (await session.times(name)) ?? null,
+      };
     }),
   );
-  return { sessions: inspected };
+  return { now: Date.now(), limit: WIRE_LIMIT, sessions: inspected };
+}
+
+function mask(token: string): Held {
+  return { kind: 'masked', length: token.length, sha256: createHash('sha256').update(token).digest('hex').slice(0, 8) };
+}
+// #endregion
+
+function wireFormat(value: string, tracking: SessionDescription['tracking']): WireFormat {
+  const parts = value.split('.');
+  if (parts.length === 5 && parts[1] === '') return 'jwe';
+  if (parts.length === 3) return 'jws';
+  if (/^[0-9a-f]+\/[0-9a-f]+[:/]/i.test(value)) return 'ktor';
+  return tracking === 'id' ? 'id' : 'text';
+}
+
+/** The first segment of a compact JWE/JWS, decoded; only the fields worth showing, with their types checked. */
+function joseHeader(value: string): JoseHeader | null {
+  try {
+    const json: unknown = JSON.parse(Buffer.from(value.slice(0, value.indexOf('.')), 'base64url').toString('utf8'));
+    if (typeof json !== 'object' || json === null) return null;
+    const h = json as Record<string, unknown>;
+    const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+    const time = (v: unknown) => (typeof v === 'number' && Number.isSafeInteger(v) ? v : undefined);
+    return { alg: text(h.alg), enc: text(h.enc), kid: text(h.kid), iat: time(h.iat), exp: time(h.exp) };
+  } catch {
+    return null;
+  }
+}
+
+/** What the browser sends for this session, as bytes: the `name=value` pair itself, or `Name: value`. */
+function wireBytes(request: Request, description: SessionDescription, decoded: string): number {
+  if (description.transport === 'header') return description.wireName.length + 2 + (request.headers.get(description.wireName) ?? '').length;
+  const pair = (request.headers.get('cookie') ?? '')
+    .split(';')
+    .map((p) => p.trim())
+    .find((p) => p.startsWith(`${description.wireName}=`));
+  return new TextEncoder().encode(pair ?? `${description.wireName}=${decoded}`).length;
 }

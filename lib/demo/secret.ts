@@ -1,17 +1,25 @@
 /**
  * The demo app's secret(s), from SESSION_SECRET (comma-separated to rotate:
  * the first encrypts, all decrypt). In development a secret is generated once
- * into .sessions/dev-secret; a production server refuses to run without one.
+ * into .sessions/dev-secret; a production server refuses to start without a
+ * usable one (instrumentation.ts → checkProductionSecret).
+ *
+ * Pass `sessionSecrets` itself (not its result) as `secret`: the library calls
+ * it when a session is first used, so `next build`, which imports the session
+ * definitions but never uses a session, needs no secret.
  */
-import { hkdfSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { SessionConfigError } from 'sessions-kit';
 
+/** What encrypted() and signed() require of each secret. */
+export const MIN_SECRET_LENGTH = 32;
+
 export const MISSING_SECRET_MESSAGE =
-  'SESSION_SECRET is not set. A production server needs a secret of at least 32 characters to encrypt sessions.\n' +
+  `SESSION_SECRET is missing or shorter than ${MIN_SECRET_LENGTH} characters. A production server needs it to protect sessions.\n` +
   'Make one with:  openssl rand -base64 32   (or: node -e "console.log(require(\'crypto\').randomBytes(32).toString(\'base64url\'))")\n' +
-  'then start with:  SESSION_SECRET=<that value> npm start';
+  'then start with:  SESSION_SECRET=<that value> npm start   (several, comma-separated, rotate keys: new,old)';
 
 const DEV_SECRET_FILE = path.join(process.cwd(), '.sessions', 'dev-secret');
 
@@ -22,21 +30,25 @@ export function sessionSecrets(): string[] {
   return cached;
 }
 
+/** SESSION_SECRET as a list, or undefined when it is unset or any entry is too short. */
+function secretsFromEnv(): string[] | undefined {
+  const list = process.env.SESSION_SECRET?.split(',').map((s) => s.trim()).filter(Boolean);
+  if (!list?.length || list.some((s) => s.length < MIN_SECRET_LENGTH)) return undefined;
+  return list;
+}
+
 function resolveSecrets(): string[] {
-  const fromEnv = process.env.SESSION_SECRET?.split(',').map((s) => s.trim()).filter(Boolean);
-  if (fromEnv?.length) return fromEnv;
-  if (process.env.NEXT_PHASE === 'phase-production-build') {
-    // `next build` evaluates route modules; it serves nothing, so a throwaway secret is safe here.
-    return [randomBytes(32).toString('base64url')];
-  }
+  const fromEnv = secretsFromEnv();
+  if (fromEnv) return fromEnv;
   if (process.env.NODE_ENV === 'production') throw new SessionConfigError(MISSING_SECRET_MESSAGE);
+  if (process.env.SESSION_SECRET?.trim()) throw new SessionConfigError(MISSING_SECRET_MESSAGE); // set, but too short
   return [developmentSecret()];
 }
 
 function developmentSecret(): string {
   try {
     const existing = readFileSync(DEV_SECRET_FILE, 'utf8').trim();
-    if (existing.length >= 32) return existing;
+    if (existing.length >= MIN_SECRET_LENGTH) return existing;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
@@ -51,23 +63,13 @@ function developmentSecret(): string {
   return secret;
 }
 
-/** Called once at server start (instrumentation.ts): production without a secret stops here. */
-export function assertProductionSecret(): void {
-  if (process.env.NODE_ENV !== 'production' || process.env.SESSION_SECRET?.trim()) return;
+/**
+ * Called once at server start (instrumentation.ts): a production server without a usable secret
+ * stops here, before its first request. Throwing would not do: Next logs an error thrown by
+ * register() and keeps serving.
+ */
+export function checkProductionSecret(): void {
+  if (process.env.NODE_ENV !== 'production' || secretsFromEnv()) return;
   console.error(`\n[sessions] ${MISSING_SECRET_MESSAGE}\n`);
   process.exit(1);
-}
-
-/**
- * Hex keys for the Ktor-format demo session: KTOR_ENCRYPT_KEY / KTOR_SIGN_KEY
- * (the hex strings your Ktor service passes to `hex("…")`), else derived from
- * the session secret so the demo runs with no configuration.
- */
-export function ktorKeys(): { encryptionKey: string; signKey: string } {
-  const derive = (info: string, bytes: number) =>
-    Buffer.from(hkdfSync('sha256', sessionSecrets()[0] as string, 'ktor_session', info, bytes)).toString('hex');
-  return {
-    encryptionKey: process.env.KTOR_ENCRYPT_KEY?.trim() || derive('demo ktor encrypt', 16),
-    signKey: process.env.KTOR_SIGN_KEY?.trim() || derive('demo ktor sign', 32),
-  };
 }

@@ -1,50 +1,85 @@
 /** The demo app's sessions: one definition, imported by every route and page. */
 import 'server-only';
-import { cookie, defineSessions, encrypted, header, signed } from 'sessions-kit';
-import { ktorEncrypted } from 'sessions-kit/ktor';
-import { ktorKeys, sessionSecrets } from './secret';
-import { demoStorage } from './storage';
+import { cookie, defineSessions, encrypted, header, jsonSerializer, signed } from 'sessions-kit';
+import { ktorKeySets, ktorLayered } from './ktor-keys';
+import {
+  AuthSessionSchema,
+  CartSchema,
+  KtorSessionSchema,
+  PrefsSchema,
+  UserSessionSchema,
+} from './schemas';
+import { sessionSecrets } from './secret';
+import { demoStorages } from './storage';
 
-export type UserSession = { name: string; count: number };
-export type Cart = { items: string[] };
-export type AuthSession = { user: string; loginAt: number };
-export type Theme = 'system' | 'light' | 'dark';
-/** Display preferences, readable by the client (signed, not encrypted): the theme applied on every page. */
-export type Prefs = { theme: Theme };
-/** The shape of Ktor's docs example: `@Serializable data class UserSession(val userId: String, val cart: List<String>)`. */
-export type KtorSession = { userId: string; cart: string[] };
+import type { AuthSession, Cart, KtorSession, Prefs, UserSession } from './schemas';
 
-const secret = sessionSecrets();
-const storage = demoStorage();
+export type { AuthSession, Cart, KtorSession, Prefs, Theme, UserSession } from './schemas';
+
+// The function itself, not its result: the library asks for the secret when a session is first
+// used, so `next build` (which imports this module but uses no session) needs none.
+const secret = sessionSecrets;
+const { accounts, anonymous } = demoStorages();
+
+/**
+ * The cookie's name on the wire. In production `__Host-<name>`: the browser then accepts the cookie
+ * only from this exact host, over HTTPS, with Path=/ and no Domain, so a sibling subdomain cannot
+ * plant or shadow it (cookie tossing). Development keeps the plain name: `__Host-` needs Secure.
+ */
+export function wireName(name: string): string | undefined {
+  return process.env.NODE_ENV === 'production' ? `__Host-${name}` : undefined;
+}
 
 export const sessions = defineSessions({
+  // #region user_session
   // By value: the whole payload lives in an encrypted cookie (JWE).
   user_session: cookie<UserSession>({
+    serializer: jsonSerializer({ schema: UserSessionSchema }),
     transform: encrypted({ secret }),
-    cookie: { maxAge: 7 * 24 * 3600, sameSite: 'lax' },
+    cookie: { name: wireName('user_session'), maxAge: 7 * 24 * 3600, sameSite: 'lax' },
   }),
-  // By id: the cookie carries only an id; the basket lives in server storage.
-  basket: cookie<Cart>({ storage }),
+  // #endregion
+  // #region basket
+  // By id: the cookie carries only an id; the basket lives in server storage (the anonymous store).
+  basket: cookie<Cart>({
+    serializer: jsonSerializer({ schema: CartSchema }),
+    storage: anonymous,
+    cookie: { name: wireName('basket') },
+  }),
+  // #endregion
+  // #region cart_session
   // A header session for API clients, by id, with a signed id.
   cart_session: header<Cart>({
     name: 'X-Cart-Session',
-    storage,
+    serializer: jsonSerializer({ schema: CartSchema }),
+    storage: anonymous,
     transform: signed({ secret }),
   }),
-  // Login: by id, ended after 30 idle minutes or 8 hours, whichever comes first.
+  // #endregion
+  // #region auth
+  // Login: by id in its own store, ended after 30 idle minutes or 8 hours, whichever comes first.
   auth: cookie<AuthSession>({
-    storage,
+    serializer: jsonSerializer({ schema: AuthSessionSchema }),
+    storage: accounts,
     idleTimeout: 30 * 60,
     absoluteTimeout: 8 * 3600,
-    cookie: { sameSite: 'lax' },
+    cookie: { name: wireName('auth'), sameSite: 'lax' },
   }),
+  // #endregion
+  // #region prefs
   // Preferences: signed (readable, tamper-evident), long-lived, set from a Server Action.
   prefs: cookie<Prefs>({
+    serializer: jsonSerializer({ schema: PrefsSchema }),
     transform: signed({ secret }),
-    cookie: { maxAge: 400 * 24 * 3600, sameSite: 'lax' },
+    cookie: { name: wireName('prefs'), maxAge: 400 * 24 * 3600, sameSite: 'lax' },
   }),
-  // Ktor's own encrypted format: a Ktor service with the same keys reads and writes this cookie.
-  ktor_session: cookie<KtorSession>({ transform: ktorEncrypted(ktorKeys()) }),
+  // #endregion
+  // #region ktor_session
+  // Ktor's own formats, encrypted then signed: a Ktor service with the same keys reads and writes this cookie.
+  ktor_session: cookie<KtorSession>({
+    serializer: jsonSerializer({ schema: KtorSessionSchema }),
+    transform: ktorLayered(() => ktorKeySets(sessionSecrets())),
+    cookie: { name: wireName('ktor_session') },
+  }),
+  // #endregion
 });
-
-

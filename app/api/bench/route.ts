@@ -6,11 +6,12 @@
  *   GET /api/bench?session=1  reads the encrypted `user_session`, increments its count,
  *                             sets it (re-encrypts, Set-Cookie): { count }
  *
- * Both go through `sessions.handler`, so the only difference is the session work.
+ * Both go through `sessions.handler`, so the only difference is the session work. The floors
+ * of the HTTP figures are /api/bench/constant (the same answer with a constant Set-Cookie, no
+ * library) and /api/bench/iron (the same route on iron-session).
  */
 import { sessions } from '@/lib/demo/sessions';
-
-const notFound = () => Response.json({ error: 'Not found.' }, { status: 404 });
+import { benchEnabled, notFound } from './enabled';
 
 const bench = sessions.handler(async (request, { session }) => {
   if (new URL(request.url).searchParams.get('session') !== '1') {
@@ -23,6 +24,6 @@ const bench = sessions.handler(async (request, { session }) => {
 });
 
 export async function GET(request: Request): Promise<Response> {
-  if (process.env.SESSIONS_BENCH !== '1') return notFound();
+  if (!benchEnabled()) return notFound();
   return bench(request, {});
 }

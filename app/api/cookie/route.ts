@@ -19,8 +19,11 @@ export const POST = sessions.handler(async (request, { session }) => {
 export const PATCH = sessions.handler(async (_request, { session }) => {
   const current = await session.get('user_session');
   if (!current) return Response.json({ error: 'No session: POST /api/cookie with { "name" } first.' }, { status: 401 });
-  const next = { ...current, count: current.count + 1 };
-  await session.set('user_session', next);
+  // By value, update is get + set within this request (the value lives in the client's cookie).
+  const next = await session.update('user_session', (value) => {
+    const base = value ?? current;
+    return { ...base, count: base.count + 1 };
+  });
   return answer(next);
 });
 

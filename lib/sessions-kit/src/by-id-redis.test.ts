@@ -1,7 +1,8 @@
 /**
  * By-id sessions end to end against a real redis-server: the core flows,
- * an outage (503, the cookie kept) and recovery, and two app instances
- * sharing one Redis.
+ * no id at rest, races (tracker and whole requests, three clients as three
+ * app instances), an outage (503, the cookie kept) and recovery, and two app
+ * instances sharing one Redis. Under CI=true a missing redis-server fails.
  */
 import { randomUUID } from 'node:crypto';
 import { createClient } from 'redis';
@@ -10,6 +11,9 @@ import { type Sessions, cookie, defineSessions, header, signed } from './index.t
 import { type RedisStorage, redisStorage } from './storage/redis.ts';
 import { type RedisServerHandle, startRedisServer } from './storage/redis-server.testutil.ts';
 import { SECRET, isClearing, makeRequest, setCookieFor, setCookies, wireValue, exchange } from './test-helpers.testutil.ts';
+import { describeTrackerRaces } from './tracker/races.testutil.ts';
+import { describeRequestRaces } from './tracker/request-races.testutil.ts';
+import { keyOf } from './tracker/spy-storage.testutil.ts';
 
 interface User {
   id: string;
@@ -78,13 +82,13 @@ function defineTests(shared: RedisServerHandle): void {
     const { storage, prefix } = makeStorage(shared.url);
     const sessions = defineSessions({ s: cookie<User>({ storage, idleTimeout: 600 }) });
 
-    it('set, then get through a new request; the record lives under prefix + id with a TTL', async () => {
+    it('set, then get through a new request; the record lives under prefix + hash(id) with a TTL', async () => {
       const first = await exchange(sessions, {}, (s) => s.set('s', { id: 'u1', name: 'Ann' }));
       const id = wireValue(first.response, 's');
       expect(id).toMatch(ID_SHAPE);
-      const record = JSON.parse((await raw.get(prefix + id)) as string) as { v: number; d: string; e: number };
-      expect(record).toMatchObject({ v: 1, d: JSON.stringify({ id: 'u1', name: 'Ann' }) });
-      const ttl = await raw.ttl(prefix + id);
+      const record = JSON.parse((await raw.get(prefix + keyOf(id))) as string) as { v: number; d: string; e: number };
+      expect(record).toMatchObject({ v: 2, d: JSON.stringify({ id: 'u1', name: 'Ann' }) });
+      const ttl = await raw.ttl(prefix + keyOf(id));
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(600);
 
@@ -100,7 +104,7 @@ function defineTests(shared: RedisServerHandle): void {
       expect(isClearing(setCookieFor(read.response, 's') as NonNullable<ReturnType<typeof setCookieFor>>)).toBe(true);
       const write = await exchange(sessions, { cookies: { s: planted } }, (s) => s.set('s', { id: 'x' }));
       expect(wireValue(write.response, 's')).not.toBe(planted);
-      expect(await raw.exists(prefix + planted)).toBe(0);
+      expect(await raw.exists(prefix + keyOf(planted))).toBe(0);
     });
 
     it('set over a known id keeps the id', async () => {
@@ -115,9 +119,9 @@ function defineTests(shared: RedisServerHandle): void {
       const other = wireValue((await exchange(sessions, {}, (s) => s.set('s', { id: 'other' }))).response, 's');
       const { response } = await exchange(sessions, { cookies: { s: mine } }, (s) => s.clear('s'));
       expect(setCookieFor(response, 's')?.attributes.get('max-age')).toBe('0');
-      expect(await raw.exists(prefix + mine)).toBe(0);
-      expect(await storage.read(mine)).toBeUndefined();
-      expect(await raw.exists(prefix + other)).toBe(1);
+      expect(await raw.exists(prefix + keyOf(mine))).toBe(0);
+      expect(await storage.read(keyOf(mine))).toBeUndefined();
+      expect(await raw.exists(prefix + keyOf(other))).toBe(1);
       expect((await exchange(sessions, { cookies: { s: mine } }, (s) => s.get('s'))).result).toBeUndefined();
       expect((await exchange(sessions, { cookies: { s: other } }, (s) => s.get('s'))).result).toEqual({ id: 'other' });
     });
@@ -131,8 +135,8 @@ function defineTests(shared: RedisServerHandle): void {
       const fresh = wireValue(response, 's');
       expect(fresh).not.toBe(old);
       expect(result).toBe(fresh);
-      expect(await raw.exists(prefix + old)).toBe(0);
-      expect(await storage.read(old)).toBeUndefined();
+      expect(await raw.exists(prefix + keyOf(old))).toBe(0);
+      expect(await storage.read(keyOf(old))).toBeUndefined();
       expect((await exchange(sessions, { cookies: { s: old } }, (s) => s.get('s'))).result).toBeUndefined();
       expect((await exchange(sessions, { cookies: { s: fresh } }, (s) => s.get('s'))).result).toEqual({ id: 'u1' });
     });
@@ -145,9 +149,37 @@ function defineTests(shared: RedisServerHandle): void {
       const token = first.response.headers.get('X-Cart-Session') as string;
       expect(token.split('.')).toHaveLength(3);
       const id = Buffer.from(token.split('.')[1] as string, 'base64url').toString('utf8');
-      expect(await raw.exists(prefix + id)).toBe(1);
+      expect(await raw.exists(prefix + keyOf(id))).toBe(1);
       const again = await exchange(headerSessions, { headers: { 'X-Cart-Session': token } }, (s) => s.get('cart'));
       expect(again.result).toEqual({ items: ['tea'] });
+    });
+  });
+
+  describe('ids at rest on Redis', () => {
+    const { storage, prefix } = makeStorage(shared.url);
+    const sessions = defineSessions({ s: cookie<User>({ storage, idleTimeout: 600 }) });
+
+    it('no Redis key or value holds a live id, across set, update, regenerate and clear', async () => {
+      const ids: string[] = [];
+      const first = await exchange(sessions, {}, (s) => s.set('s', { id: 'u1', name: 'Ann' }));
+      ids.push(wireValue(first.response, 's'));
+      const second = await exchange(sessions, { cookies: { s: ids[0] as string } }, async (s) => {
+        await s.update('s', (user) => ({ id: user?.id ?? 'u?', name: 'Bea' }));
+        await s.regenerate('s');
+        return s.id('s');
+      });
+      ids.push(second.result as string);
+      const third = wireValue((await exchange(sessions, {}, (s) => s.set('s', { id: 'u3' }))).response, 's');
+      ids.push(third);
+      await exchange(sessions, { cookies: { s: third } }, (s) => s.clear('s'));
+
+      const keys: string[] = [];
+      for await (const batch of raw.scanIterator({ MATCH: `${prefix}*`, COUNT: 100 })) keys.push(...batch);
+      expect(keys).toEqual([prefix + keyOf(ids[1] as string)]);
+      const values = await Promise.all(keys.map((k) => raw.get(k)));
+      for (const text of [...keys, ...values]) {
+        for (const id of ids) expect(text).not.toContain(id);
+      }
     });
   });
 
@@ -171,8 +203,23 @@ function defineTests(shared: RedisServerHandle): void {
 
       await exchange(b, { cookies: { s: fresh } }, (s) => s.clear('s'));
       expect((await exchange(a, { cookies: { s: fresh } }, (s) => s.get('s'))).result).toBeUndefined();
-      expect(await raw.exists(prefix + fresh)).toBe(0);
+      expect(await raw.exists(prefix + keyOf(fresh))).toBe(0);
     });
+  });
+
+  // Each handle is its own client, as separate app instances would hold.
+  describeTrackerRaces('redisStorage', async () => {
+    const prefix = `races:${randomUUID()}:`;
+    const handles = Array.from({ length: 3 }, () => makeStorage(shared.url, prefix).storage);
+    const truth = makeStorage(shared.url, prefix).storage;
+    return { handle: (i) => handles[i % handles.length] as RedisStorage, truth, cleanup: async () => undefined };
+  });
+
+  describeRequestRaces('redisStorage', async () => {
+    const prefix = `requests:${randomUUID()}:`;
+    const handles = Array.from({ length: 3 }, () => makeStorage(shared.url, prefix).storage);
+    const truth = makeStorage(shared.url, prefix).storage;
+    return { handle: (i) => handles[i % handles.length] as RedisStorage, truth, cleanup: async () => undefined };
   });
 
   describe('Redis goes down and comes back', () => {
@@ -210,10 +257,10 @@ function defineTests(shared: RedisServerHandle): void {
       // Keep the record aside: the test server persists nothing, a production Redis would.
       const seeder = createClient({ url: flaky.url });
       await seeder.connect();
-      const record = (await seeder.get(prefix + id)) as string;
-      const ttl = await seeder.ttl(prefix + id);
+      const record = (await seeder.get(prefix + keyOf(id))) as string;
+      const ttl = await seeder.ttl(prefix + keyOf(id));
       await seeder.close();
-      expect(JSON.parse(record)).toMatchObject({ v: 1 });
+      expect(JSON.parse(record)).toMatchObject({ v: 2 });
 
       await flaky.stop();
       const started = Date.now();
@@ -231,7 +278,7 @@ function defineTests(shared: RedisServerHandle): void {
       await flaky.restart();
       const restored = createClient({ url: flaky.url });
       await restored.connect();
-      await restored.set(prefix + id, record, { expiration: { type: 'EX', value: ttl } });
+      await restored.set(prefix + keyOf(id), record, { expiration: { type: 'EX', value: ttl } });
       await restored.close();
 
       const up = await eventually(async () => {

@@ -3,7 +3,7 @@
  * protected value (or the stored record): maxAge, idleTimeout with rolling
  * renewal, absoluteTimeout, and the cookie Max-Age that goes with them.
  */
-import { type CompactJWEHeaderParameters, CompactEncrypt } from 'jose';
+import { type CompactJWEHeaderParameters, type CompactJWSHeaderParameters, CompactEncrypt, CompactSign } from 'jose';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Sessions, cookie, defineSessions, encrypted, header, signed } from './index.ts';
 import { SECRET, decodeJsonSegment, deriveKey, isClearing, makeRequest, mapStorage, setCookieFor } from './test-helpers.testutil.ts';
@@ -371,5 +371,80 @@ describe('absoluteTimeout', () => {
     await browser.set({ n: 2 });
     at(1800);
     expect((await browser.get()).result).toBeUndefined();
+  });
+});
+
+describe('deadlines the policy would never issue are refused', () => {
+  const jweKey = deriveKey(SECRET, 's', 'jwe');
+  const jwsKey = deriveKey(SECRET, 's', 'jws');
+
+  /** An authentic value (sealed with the session's key, as another service could) with these times. */
+  async function minted(kind: 'encrypted' | 'signed', times: { iat?: number; exp?: number }): Promise<string> {
+    const payload = new TextEncoder().encode('{"n":1}');
+    if (kind === 'encrypted') {
+      return new CompactEncrypt(payload).setProtectedHeader({ alg: 'dir', enc: 'A256GCM', ...times } as CompactJWEHeaderParameters).encrypt(jweKey);
+    }
+    return new CompactSign(payload).setProtectedHeader({ alg: 'HS256', ...times } as CompactJWSHeaderParameters).sign(jwsKey);
+  }
+
+  async function read(sessions: Sessions<{ s: Data }>, value: string) {
+    const session = sessions.forRequest(makeRequest({ cookies: { s: value } }));
+    const result = await session.get('s');
+    return { result, setCookie: setCookieFor(session.applyTo(new Response('ok')), 's') };
+  }
+
+  const withOptions = (kind: 'encrypted' | 'signed', options: { maxAge?: number | null; idleTimeout?: number; absoluteTimeout?: number }) => {
+    const { maxAge, ...timeouts } = options;
+    const transform = kind === 'encrypted' ? encrypted({ secret: SECRET }) : signed({ secret: SECRET });
+    return defineSessions({ s: cookie<Data>({ transform, cookie: maxAge === undefined ? undefined : { maxAge }, ...timeouts }) });
+  };
+
+  for (const kind of ['encrypted', 'signed'] as const) {
+    it(`${kind}: exp up to now + maxAge (and a minute of clock skew) opens; further out is refused and cleared`, async () => {
+      const sessions = withOptions(kind, { maxAge: 3600 });
+      expect((await read(sessions, await minted(kind, { iat: T0S, exp: T0S + 3600 }))).result).toEqual({ n: 1 });
+      expect((await read(sessions, await minted(kind, { iat: T0S, exp: T0S + 3660 }))).result).toEqual({ n: 1 });
+      const tooFar = await read(sessions, await minted(kind, { iat: T0S, exp: T0S + 3661 }));
+      expect(tooFar.result).toBeUndefined();
+      expect(tooFar.setCookie && isClearing(tooFar.setCookie)).toBe(true);
+      expect((await read(sessions, await minted(kind, { exp: T0S + 10 * 365 * DAY }))).result).toBeUndefined();
+    });
+
+    it(`${kind}: the idle timeout is the longest lifetime when it is shorter than maxAge`, async () => {
+      const sessions = withOptions(kind, { idleTimeout: 600 });
+      expect((await read(sessions, await minted(kind, { iat: T0S, exp: T0S + 600 }))).result).toEqual({ n: 1 });
+      expect((await read(sessions, await minted(kind, { iat: T0S, exp: T0S + 7 * DAY }))).result).toBeUndefined();
+    });
+
+    it(`${kind}: under an absolute timeout, exp past iat + absoluteTimeout and an iat in the future are refused`, async () => {
+      const sessions = withOptions(kind, { maxAge: null, absoluteTimeout: 1800 });
+      expect((await read(sessions, await minted(kind, { iat: T0S - 100, exp: T0S + 1700 }))).result).toEqual({ n: 1 });
+      expect((await read(sessions, await minted(kind, { iat: T0S - 100, exp: T0S + 1701 }))).result).toBeUndefined();
+      expect((await read(sessions, await minted(kind, { iat: T0S + 3600, exp: T0S + 3600 + 1800 }))).result).toBeUndefined();
+    });
+  }
+
+  it('a value issued under a longer maxAge is refused once the configuration is shortened', async () => {
+    const before = new Browser(withOptions('encrypted', { maxAge: 30 * DAY }), 's');
+    await before.set({ n: 1 });
+    expect((await read(withOptions('encrypted', { maxAge: 30 * DAY }), before.value as string)).result).toEqual({ n: 1 });
+    expect((await read(withOptions('encrypted', { maxAge: DAY }), before.value as string)).result).toBeUndefined();
+  });
+
+  it('our own values stay within the cap through renewals and re-issues', async () => {
+    const sessions = withOptions('signed', { idleTimeout: 600 });
+    const browser = new Browser(sessions, 's');
+    await browser.set({ n: 1 });
+    for (let t = 120; t <= 3000; t += 120) {
+      at(t);
+      expect((await browser.get()).result, `t=${t}`).toEqual({ n: 1 });
+      expect((browser.header().exp as number) - (T0S + t)).toBeLessThanOrEqual(600);
+    }
+  });
+
+  it('without any lifetime (maxAge: null, no timeouts) a far exp is not capped, only a past one refused', async () => {
+    const sessions = withOptions('encrypted', { maxAge: null });
+    expect((await read(sessions, await minted('encrypted', { exp: T0S + 10 * 365 * DAY }))).result).toEqual({ n: 1 });
+    expect((await read(sessions, await minted('encrypted', { exp: T0S }))).result).toBeUndefined();
   });
 });

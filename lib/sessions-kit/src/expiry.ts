@@ -17,6 +17,12 @@ export interface ExpiryOptions {
 /** Renewals are throttled so a busy user does not get a Set-Cookie on every request. */
 const RENEW_AFTER_SECONDS = 60;
 
+/**
+ * How far another server's clock may run ahead of ours: a value it issued a moment ago then
+ * still fits the lifetime here. Deadlines themselves are never extended by it.
+ */
+const CLOCK_SKEW_SECONDS = 60;
+
 export class ExpiryPolicy {
   readonly rolling: boolean;
   private readonly lifetime: number | undefined;
@@ -53,15 +59,24 @@ export class ExpiryPolicy {
     return expiresAt === undefined ? { createdAt } : { createdAt, expiresAt };
   }
 
-  /** Values without the deadlines this policy needs are refused, not trusted forever. */
+  /**
+   * Values without the deadlines this policy needs are refused, not trusted forever, and so
+   * are deadlines this policy would never issue: an `exp` further than the lifetime from now,
+   * or past `iat` plus the absolute timeout, or an `iat` in the future. Such a value was minted
+   * elsewhere with the key (another service, an older, longer configuration) and is not honoured.
+   */
   isLive(times: SessionTimes | undefined, now: number): boolean {
     // A deadline the value carries always holds, even if the configuration no longer asks for one.
     if (times?.expiresAt !== undefined && times.expiresAt <= now) return false;
     if (!this.hasDeadline) return true;
     if (times?.expiresAt === undefined) return false;
+    const latest = now + CLOCK_SKEW_SECONDS;
+    if (this.lifetime !== undefined && times.expiresAt > latest + this.lifetime) return false;
     const { absoluteTimeout } = this.options;
     if (absoluteTimeout === undefined) return true;
-    return times.createdAt !== undefined && times.createdAt + absoluteTimeout > now;
+    const { createdAt, expiresAt } = times;
+    if (createdAt === undefined || createdAt > latest) return false;
+    return createdAt + absoluteTimeout > now && expiresAt <= createdAt + absoluteTimeout;
   }
 
   shouldRenew(times: SessionTimes | undefined, now: number): boolean {

@@ -1,37 +1,32 @@
 /**
  * The state of one session during one request: loaded lazily on first use,
- * written at once by `set` (so errors surface at the call site), and turned
- * into response headers at the end.
+ * written at once by `set` (so errors surface at the call site) and handed to
+ * the request's I/O through the transport.
+ *
+ * By id, the slot remembers the exact record it loaded (or last wrote) and
+ * every later write is conditional on it (tracker/by-id.ts), so a session
+ * that another request cleared or regenerated meanwhile is never written back
+ * and its id is never sent again.
  */
+import type { CompiledSession } from './compile-session.ts';
 import { SessionUnsupportedError } from './errors.ts';
-import { nowSeconds } from './internal/runtime.ts';
-import type { SessionRuntime } from './runtime.ts';
+import { nowSeconds } from './internal/platform.ts';
+import type { SessionIO } from './session-io.ts';
+import type { ByIdTracker, Draft, LoadedSession } from './tracker/tracker.ts';
 import type { Outgoing } from './transport/transport.ts';
 import type { SessionTimes } from './types.ts';
-
-export interface SlotContext {
-  /** The raw value the client sent for this session, or undefined. */
-  receive(runtime: SessionRuntime): string | undefined;
-  /**
-   * Called whenever the slot decides what to send. `explicit` is false for
-   * renewals and for clearing invalid input, which the caller did not ask for.
-   */
-  emit?(runtime: SessionRuntime, outgoing: Outgoing, explicit: boolean): void;
-  /** Throws when this context cannot carry a write for `runtime`; called before any side effect. */
-  assertWritable?(runtime: SessionRuntime): void;
-}
 
 // Stages answer synchronously on Node; awaiting only real promises keeps the request path short.
 export class SessionSlot {
   private loading: Promise<void> | undefined;
   private value: unknown;
   private times: SessionTimes | undefined;
-  private id: string | undefined;
-  outgoing: Outgoing | undefined;
+  /** By id: the record as this request last saw it; the expected value of its conditional writes. */
+  private loaded: LoadedSession | undefined;
 
   constructor(
-    readonly runtime: SessionRuntime,
-    private readonly context: SlotContext,
+    readonly runtime: CompiledSession,
+    private readonly io: SessionIO,
   ) {}
 
   async get(): Promise<unknown> {
@@ -41,48 +36,91 @@ export class SessionSlot {
 
   async set(value: unknown): Promise<void> {
     const { runtime } = this;
-    this.context.assertWritable?.(runtime);
+    this.io.assertWritable(runtime);
     // Serialize first: a bad value fails before any I/O.
     const payload = runtime.serializer.serialize(value);
-    // By id we must know the current id to keep it; with an absolute timeout, the creation time.
-    if (runtime.tracker.byId || runtime.expiry.keepsCreationTime) await this.ensureLoaded();
+    const { tracker } = runtime;
+    if (tracker.byId) {
+      await this.ensureLoaded();
+      // Replaces the live record (keeping its creation time), or creates a session under a new id;
+      // a session that vanished since it was loaded makes this throw SessionConflictError.
+      const saved = this.loaded
+        ? await tracker.replace(this.loaded, (live) => this.draft(payload, live.times.createdAt))
+        : await tracker.create(this.draft(payload, undefined));
+      await this.adopt(saved, value);
+      return;
+    }
+    // With an absolute timeout a rewrite keeps the creation time the client's value carries.
+    if (runtime.expiry.keepsCreationTime) await this.ensureLoaded();
     const now = nowSeconds();
-    const times = runtime.expiry.issue(this.times?.createdAt ?? now, now);
-    await this.write(payload, times, now, true);
+    await this.sendValue(payload, runtime.expiry.issue(this.times?.createdAt ?? now, now), now);
     this.value = value;
+  }
+
+  /**
+   * By id: an atomic read-modify-write across requests; `fn` may run more than once (it gets the
+   * latest data on each attempt). Without a session, `fn(undefined)` starts one under a new id.
+   * A session that vanished while this request held it is refused (SessionConflictError), never
+   * restarted: none of the cleared data may flow into a new session through `fn`.
+   * By value: `get` + `set` within this request (client-held data cannot be updated atomically).
+   */
+  async update(fn: (current: unknown) => unknown): Promise<unknown> {
+    const { runtime } = this;
+    this.io.assertWritable(runtime);
+    const { tracker } = runtime;
+    if (!tracker.byId) {
+      const next = await fn(await this.get());
+      await this.set(next);
+      return next;
+    }
+    await this.ensureLoaded();
+    let next: unknown;
+    const saved = await tracker.update(this.loaded, async (live) => {
+      // A private copy per attempt: an fn that mutates its argument cannot leak into a retry.
+      next = await fn(live === undefined ? undefined : await this.decodeOrUndefined(live.payload));
+      return this.draft(runtime.serializer.serialize(next), live?.times.createdAt);
+    });
+    await this.adopt(saved, next);
+    return next;
   }
 
   async clear(): Promise<void> {
     const { runtime } = this;
-    this.context.assertWritable?.(runtime);
+    this.io.assertWritable(runtime);
     if (runtime.tracker.byId) {
       await this.ensureLoaded();
-      if (this.id !== undefined) await runtime.tracker.invalidate(this.id);
+      // Unconditional: once this returns, every conditional write against the old record fails.
+      if (this.loaded) await runtime.tracker.invalidate(this.loaded.id);
     }
     this.loading = Promise.resolve();
     this.value = undefined;
     this.times = undefined;
-    this.id = undefined;
-    this.send({ kind: 'clear' }, true);
+    this.loaded = undefined;
+    this.send({ kind: 'clear' });
   }
 
   async getId(): Promise<string | undefined> {
-    this.assertById('id');
+    this.byIdTracker('id');
     await this.ensureLoaded();
-    return this.id;
+    return this.loaded?.id;
+  }
+
+  /** The deadlines the server holds for the current session, or undefined without one. */
+  async getTimes(): Promise<SessionTimes | undefined> {
+    await this.ensureLoaded();
+    return this.value === undefined || this.times === undefined ? undefined : { ...this.times };
   }
 
   async regenerate(): Promise<void> {
-    this.assertById('regenerate');
-    this.context.assertWritable?.(this.runtime);
+    const tracker = this.byIdTracker('regenerate');
+    this.io.assertWritable(this.runtime);
     await this.ensureLoaded();
-    const oldId = this.id;
-    if (oldId === undefined || this.value === undefined) return;
-    const payload = this.runtime.serializer.serialize(this.value);
-    const now = nowSeconds();
-    // The old id stays current until the new record is safely written.
-    await this.write(payload, this.runtime.expiry.issue(this.times?.createdAt ?? now, now), now, true, { freshId: true });
-    await this.runtime.tracker.invalidate(oldId);
+    const loaded = this.loaded;
+    if (loaded === undefined || this.value === undefined) return;
+    // New record first, then the old one dies; data another request wrote meanwhile moves along.
+    const moved = await tracker.regenerate(loaded, (live) => this.draft(live.payload, live.times.createdAt));
+    const value = moved.payload === loaded.payload ? this.value : await this.decodeOrUndefined(moved.payload);
+    await this.adopt(moved, value);
   }
 
   private ensureLoaded(): Promise<void> {
@@ -98,7 +136,7 @@ export class SessionSlot {
 
   private async load(): Promise<void> {
     const { runtime } = this;
-    const raw = this.context.receive(runtime);
+    const raw = runtime.transport.receive(this.io);
     if (raw === undefined) return;
     const opened = runtime.chain.read(raw);
     const openedValue = opened instanceof Promise ? await opened : opened;
@@ -118,54 +156,83 @@ export class SessionSlot {
     }
     this.value = value;
     this.times = tracked.times;
-    this.id = tracked.id;
+    this.loaded = tracked.loaded;
     const renew = runtime.enforcesExpiry && runtime.expiry.shouldRenew(tracked.times, now);
-    if (openedValue.stale || renew) {
-      // Renewal gets fresh deadlines; a re-issue with the current key keeps the old ones.
-      const times =
-        renew || tracked.times?.expiresAt === undefined
-          ? runtime.expiry.issue(tracked.times?.createdAt ?? now, now)
-          : tracked.times;
-      await this.write(tracked.payload, times, now, false);
+    if (!openedValue.stale && !renew) return;
+    // Renewal gets fresh deadlines; a re-issue with the current key keeps the old ones.
+    const times =
+      renew || tracked.times?.expiresAt === undefined ? runtime.expiry.issue(tracked.times?.createdAt ?? now, now) : tracked.times;
+    if (runtime.tracker.byId && tracked.loaded) {
+      const draft = { payload: tracked.payload, times, ttlSeconds: runtime.expiry.storageTtl(times, now) };
+      // Compare-and-set: skipped (no write, no Set-Cookie) when another request changed or ended
+      // the session since it was read, so a renewal never re-creates or re-sends a dead id.
+      const renewed = await runtime.tracker.renew(tracked.loaded, draft);
+      if (renewed) await this.adopt(renewed, value);
+      return;
     }
+    await this.sendValue(tracked.payload, times, now);
   }
 
-  private async write(
-    payload: string,
-    times: SessionTimes,
-    now: number,
-    explicit: boolean,
-    options: { freshId?: boolean } = {},
-  ): Promise<void> {
+  /** What to store for `payload` now, for a session created at `createdAt` (now when new). */
+  private draft(payload: string, createdAt: number | undefined): Draft {
+    const { expiry } = this.runtime;
+    const now = nowSeconds();
+    const times = expiry.issue(createdAt ?? now, now);
+    return { payload, times, ttlSeconds: expiry.storageTtl(times, now) };
+  }
+
+  /** By id: `saved` is now this request's session; the client gets its id. */
+  private async adopt(saved: LoadedSession, value: unknown): Promise<void> {
     const { runtime } = this;
-    const ttl = runtime.expiry.storageTtl(times, now);
-    const saving = runtime.tracker.save(payload, times, ttl, options.freshId ? undefined : this.id);
-    const saved = saving instanceof Promise ? await saving : saving;
+    const now = nowSeconds();
     // By id, deadlines live in the record; the client's value is the bare id.
-    const writing = runtime.chain.write(saved.token, runtime.tracker.byId ? undefined : times);
+    const writing = runtime.chain.write(saved.id, undefined);
+    const wire = typeof writing === 'string' ? writing : await writing;
+    runtime.transport.assertFits(runtime.name, wire);
+    this.loaded = saved;
+    this.times = saved.times;
+    this.value = value;
+    this.loading ??= Promise.resolve();
+    this.send({ kind: 'set', value: wire, maxAge: runtime.expiry.cookieMaxAge(saved.times, now) });
+  }
+
+  /** By value: the client holds the protected payload itself, deadlines inside. */
+  private async sendValue(payload: string, times: SessionTimes, now: number): Promise<void> {
+    const { runtime } = this;
+    const writing = runtime.chain.write(payload, times);
     const wire = typeof writing === 'string' ? writing : await writing;
     runtime.transport.assertFits(runtime.name, wire);
     this.times = times;
-    this.id = saved.id;
     this.loading ??= Promise.resolve();
-    this.send({ kind: 'set', value: wire, maxAge: runtime.expiry.cookieMaxAge(times, now) }, explicit);
+    this.send({ kind: 'set', value: wire, maxAge: runtime.expiry.cookieMaxAge(times, now) });
+  }
+
+  /** Stored data another request wrote; unreadable data is no data, as on load. */
+  private async decodeOrUndefined(payload: string): Promise<unknown> {
+    try {
+      const value = this.runtime.serializer.deserialize(payload);
+      return value instanceof Promise ? await value : value;
+    } catch {
+      return undefined;
+    }
   }
 
   private reject(): void {
     // Invalid input from the client: no session, and the response tells the client to drop it.
-    this.send({ kind: 'clear' }, false);
+    this.send({ kind: 'clear' });
   }
 
-  private send(outgoing: Outgoing, explicit: boolean): void {
-    this.outgoing = outgoing;
-    this.context.emit?.(this.runtime, outgoing, explicit);
+  private send(outgoing: Outgoing): void {
+    this.runtime.transport.send(this.io, outgoing);
   }
 
-  private assertById(method: string): void {
-    if (!this.runtime.tracker.byId) {
+  private byIdTracker(method: string): ByIdTracker {
+    const { tracker } = this.runtime;
+    if (!tracker.byId) {
       throw new SessionUnsupportedError(
         `${method}() needs a session kept by id; "${this.runtime.name}" is kept by value. Give it a \`storage\` to use ${method}().`,
       );
     }
+    return tracker;
   }
 }

@@ -196,3 +196,24 @@ export function mapStorage(): {
     },
   };
 }
+
+export interface User {
+  id: string;
+  name?: string;
+}
+
+/** Writes `value` in one request and returns the `Cookie` header a browser would send back. */
+export async function cookieAfterSet<D, K extends keyof D & string>(sessions: Sessions<D>, name: K, value: D[K]): Promise<string> {
+  const { response } = await exchange(sessions, {}, (s) => s.set(name, value));
+  return cookieHeaderFrom(response, name);
+}
+
+/** The `code` of what `fn` throws synchronously, or undefined. */
+export function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (error) {
+    return (error as { code?: string }).code;
+  }
+  return undefined;
+}

@@ -79,7 +79,6 @@ export function carriesExpiry(t: SessionTransformer): t is ExpiryCarryingTransfo
  * binds it. Call `forSession(wireName)` to use one on its own.
  */
 export interface SessionTransformerFactory {
-  readonly kind: string;
   forSession(wireName: string): ExpiryCarryingTransformer;
 }
 

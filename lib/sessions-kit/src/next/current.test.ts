@@ -34,6 +34,9 @@ vi.mock('next/headers', () => ({
   }),
 }));
 
+// Request-time marker: resolves at once outside a prerender.
+vi.mock('next/server', () => ({ connection: async () => undefined }));
+
 vi.mock('next/navigation', () => ({
   redirect(url: string): never {
     throw Object.assign(new Error('NEXT_REDIRECT'), { url });
@@ -106,11 +109,70 @@ describe('sessions.current() in a Server Action', () => {
     expect(await render.get('user')).toEqual({ name: 'grace' });
   });
 
-  it('with duplicate cookie names the first one wins, as in forRequest', async () => {
+  it('duplicate cookie names read as no session and nothing is written, as in forRequest', async () => {
     const first = await issued('user', { name: 'first' });
     const second = await issued('user', { name: 'second' });
     state.requestHeaders.set('cookie', `${first}; ${second}`);
-    expect(await (await sessions.current()).get('user')).toEqual({ name: 'first' });
+    expect(await (await sessions.current()).get('user')).toBeUndefined();
+    state.requestHeaders.set('cookie', `user=garbage; ${second}`);
+    expect(await (await sessions.current()).get('user')).toBeUndefined();
+    expect(state.written).toEqual([]);
+  });
+});
+
+describe('sessions.current() in a cross-site Server Action', () => {
+  const action = { 'next-action': 'abc123', 'content-type': 'text/plain;charset=UTF-8' };
+
+  it('writes are refused with SessionCrossSiteError before storage is touched, and nothing is written', async () => {
+    const cookieLine = await issued('auth', { user: 'ada' });
+    const variants: Record<string, string>[] = [
+      { ...action, 'sec-fetch-site': 'cross-site' },
+      { ...action, origin: 'https://evil.example', host: 'app.example' },
+      { ...action, origin: 'null', host: 'app.example' },
+      { 'content-type': 'multipart/form-data; boundary=x', 'sec-fetch-site': 'cross-site' },
+    ];
+    for (const headers of variants) {
+      state.requestHeaders = new Headers({ ...headers, cookie: cookieLine });
+      state.written = [];
+      const session = await sessions.current();
+      await expect(session.clear('auth'), JSON.stringify(headers)).rejects.toMatchObject({ code: 'ERR_SESSION_CROSS_SITE' });
+      await expect(session.set('auth', { user: 'mallory' })).rejects.toMatchObject({ code: 'ERR_SESSION_CROSS_SITE' });
+      await expect(session.regenerate('auth')).rejects.toMatchObject({ code: 'ERR_SESSION_CROSS_SITE' });
+      await expect(session.set('user', { name: 'mallory' })).rejects.toMatchObject({ code: 'ERR_SESSION_CROSS_SITE' });
+      expect(state.written).toEqual([]);
+    }
+    // The stored session survived every attempt.
+    const check = sessions.forRequest(new Request('http://localhost/', { headers: { cookie: cookieLine } }));
+    expect(await check.get('auth')).toEqual({ user: 'ada' });
+  });
+
+  it('a cross-site action does not get to read a guarded cookie session either', async () => {
+    state.requestHeaders = new Headers({ ...action, 'sec-fetch-site': 'cross-site', cookie: await issued('user', { name: 'ada' }) });
+    expect(await (await sessions.current()).get('user')).toBeUndefined();
+  });
+
+  it('same-origin actions write; a same-host Origin counts as same-site without Sec-Fetch-Site', async () => {
+    for (const headers of [{ ...action, 'sec-fetch-site': 'same-origin' }, { ...action, origin: 'https://app.example', host: 'app.example' }]) {
+      state.requestHeaders = new Headers(headers);
+      state.written = [];
+      await (await sessions.current()).set('user', { name: 'ada' });
+      expect(state.written.at(-1)?.name).toBe('user');
+    }
+  });
+
+  it('a session with allowCrossSite: true may be written', async () => {
+    const open = defineSessions({ o: cookie<{ n: number }>({ allowCrossSite: true }) });
+    state.requestHeaders = new Headers({ ...action, 'sec-fetch-site': 'cross-site' });
+    await (await open.current()).set('o', { n: 1 });
+    expect(state.written.at(-1)?.name).toBe('o');
+  });
+
+  it('a Server Component reached by a cross-site link reads normally; its writes are read-only errors', async () => {
+    state.readOnly = true;
+    state.requestHeaders = new Headers({ 'sec-fetch-site': 'cross-site', cookie: await issued('user', { name: 'ada' }) });
+    const session = await sessions.current();
+    expect(await session.get('user')).toEqual({ name: 'ada' });
+    await expect(session.set('user', { name: 'eve' })).rejects.toMatchObject({ code: 'ERR_SESSION_READ_ONLY' });
   });
 });
 

@@ -1,107 +1,142 @@
 /**
- * The Next.js adapter: the only module that imports `next/*`. Sessions read
- * through `next/headers`; writes go through `cookies().set`, which Next
- * allows in Server Actions and Route Handlers, not in Server Components.
+ * The Next.js adapter: the only module that imports `next/*`. Its SessionIO
+ * reads through `next/headers` and writes through `cookies().set`, which Next
+ * allows in Server Actions and Route Handlers, not while rendering a Server
+ * Component.
+ *
+ * Response headers: Next gives Server Actions and Server Components no way to
+ * set them, so `Cache-Control` and `Vary` are not added here. Next itself
+ * marks every render that reads `cookies()`/`headers()` dynamic and answers
+ * it `Cache-Control: private, no-cache, no-store, max-age=0, must-revalidate`;
+ * Server Actions are POSTs, which shared caches do not store. To add
+ * `Vary: Cookie` to pages as well, read the session in `proxy.ts` through
+ * `sessions.forRequest(request)` and return `session.applyTo(response)`.
  */
 import { cookies, headers } from 'next/headers';
+import { connection } from 'next/server';
 import { redirect } from 'next/navigation';
 import { cache } from 'react';
-import { type SessionAccessor, SessionAccessorImpl } from '../accessor.ts';
-import type { RequireOptions } from '../define.ts';
-import { SessionReadOnlyError } from '../errors.ts';
-import type { SessionRuntime } from '../runtime.ts';
-import { CookieTransport } from '../transport/cookie.ts';
-import type { Outgoing, RequestSource } from '../transport/transport.ts';
+import type { CompiledSession } from '../compile-session.ts';
+import { type CrossSitePolicy, type HeaderReader, isCrossSite } from '../cross-site.ts';
+import { SessionCrossSiteError, SessionReadOnlyError } from '../errors.ts';
+import { type SessionAccessor, SessionAccessorImpl } from '../session-accessor.ts';
+import type { CookieWriteOptions, SessionIO, WritableSession } from '../session-io.ts';
+import { cookieWriteOptions } from '../transport/cookie.ts';
+import { parseCookieHeader, singleValue } from '../transport/cookie-wire.ts';
 
-type Runtimes = ReadonlyMap<string, SessionRuntime>;
+type Compiled = ReadonlyMap<string, CompiledSession>;
+
+export interface RequireOptions<V> {
+  /** Where to send a visitor without a (valid) session. */
+  redirectTo: string;
+  validate?: (value: V) => boolean | Promise<boolean>;
+}
 
 const WHERE_WRITES_WORK =
   'Session writes need a response: call set/clear in a Server Action, a Route Handler (sessions.handler) or proxy.ts (sessions.forRequest), not while rendering a Server Component.';
 
-const perRequest = new WeakMap<Runtimes, () => Promise<SessionAccessor<unknown>>>();
+type CookieStore = Awaited<ReturnType<typeof cookies>>;
+
+/** SessionIO over Next's request stores. */
+class NextIO implements SessionIO {
+  private jar: Map<string, string[]> | undefined;
+  private crossSite: boolean | undefined;
+
+  constructor(
+    private readonly cookieStore: CookieStore,
+    private readonly headerStore: HeaderReader,
+    private readonly policy: CrossSitePolicy,
+  ) {}
+
+  cookie(name: string): string | undefined {
+    // A cross-site Server Action does not get to use a guarded cookie, as in forRequest.
+    if (this.policy.guarded.has(name) && this.isCrossSite()) return undefined;
+    this.jar ??= parseCookieHeader(this.headerStore.get('cookie') ?? '');
+    const sent = this.jar.get(name);
+    // A store value the request did not carry was set during this request (a Server Action
+    // before the render that follows it); anything else is read from the header, where
+    // duplicates can be seen (Next's store keeps only one of them).
+    const stored = this.cookieStore.get(name)?.value;
+    if (stored !== undefined && !sent?.includes(stored)) return stored;
+    return singleValue(sent);
+  }
+
+  header(name: string): string | undefined {
+    return this.headerStore.get(name) ?? undefined;
+  }
+
+  assertWritable(session: WritableSession): void {
+    const { cookie } = session;
+    if (!cookie) {
+      throw new SessionReadOnlyError(
+        `Header session "${session.name}" can only be written where the response is built: use sessions.handler() or sessions.forRequest().`,
+      );
+    }
+    // The refusal handler() gives, before storage is touched.
+    if (!session.allowCrossSite && this.isCrossSite()) throw new SessionCrossSiteError(session.name);
+    // Next offers no "is this writable?" query, so probe: re-send the cookie the browser already
+    // holds (or a clearing one). The real write replaces it.
+    const held = this.cookie(cookie.name);
+    try {
+      this.cookieStore.set(cookie.name, held ?? '', cookieWriteOptions(cookie, held === undefined ? 0 : cookie.maxAge));
+    } catch (error) {
+      throw new SessionReadOnlyError(WHERE_WRITES_WORK, { cause: error });
+    }
+  }
+
+  setCookie(name: string, value: string, options: CookieWriteOptions): void {
+    try {
+      this.cookieStore.set(name, value, options);
+    } catch {
+      // Only renewals and the clearing of bad input get here while rendering (explicit writes were
+      // probed by assertWritable): they are best-effort, and the next request tries again.
+    }
+  }
+
+  setHeader(): void {
+    // Renewals of header sessions need a response; explicit writes were refused by assertWritable.
+  }
+
+  /**
+   * Server Actions are POSTs, but `headers()` does not tell the method: a request with a body
+   * (Content-Type), an action id or an Origin counts as state-changing; a plain navigation not.
+   */
+  private isCrossSite(): boolean {
+    const h = this.headerStore;
+    const stateChanging = h.get('next-action') !== null || h.get('content-type') !== null || h.get('origin') !== null;
+    this.crossSite ??= isCrossSite(stateChanging ? 'POST' : 'GET', h, undefined, this.policy);
+    return this.crossSite;
+  }
+}
+
+const perRequest = new WeakMap<Compiled, () => Promise<SessionAccessor<unknown>>>();
 
 /** One accessor per request during a render (React `cache`), so each session is opened once. */
-export function currentSessions<Data>(runtimes: Runtimes): Promise<SessionAccessor<Data>> {
-  let current = perRequest.get(runtimes);
+export function currentSessions<Data>(compiled: Compiled, policy: CrossSitePolicy): Promise<SessionAccessor<Data>> {
+  let current = perRequest.get(compiled);
   if (!current) {
-    current = cache(() => createAccessor(runtimes));
-    perRequest.set(runtimes, current);
+    current = cache(async () => {
+      // connection(): a session read depends on the clock (deadlines) and may draw random bytes
+      // (renewals), so it is request-time work; without it Next's runtime prerender stage, where
+      // cookies() already resolves, flags Date.now() as an unstable value.
+      const [cookieStore, headerStore] = await Promise.all([cookies(), headers(), connection()]);
+      return new SessionAccessorImpl<unknown>(compiled, new NextIO(cookieStore, headerStore, policy));
+    });
+    perRequest.set(compiled, current);
   }
   return current() as Promise<SessionAccessor<Data>>;
 }
 
-async function createAccessor(runtimes: Runtimes): Promise<SessionAccessor<unknown>> {
-  const [cookieStore, headerStore] = await Promise.all([cookies(), headers()]);
-  const source: RequestSource = {
-    cookie(name) {
-      const sent = cookieValues(headerStore.get('cookie') ?? '', name);
-      // Next's store keeps the last of duplicate names; we keep the first, as forRequest does. A store
-      // value the request did not carry was set during this request (a Server Action before its redirect).
-      const stored = cookieStore.get(name)?.value;
-      return stored !== undefined && !sent.includes(stored) ? stored : sent[0];
-    },
-    header: (name) => headerStore.get(name) ?? undefined,
-  };
-  const write = (transport: CookieTransport, value: string, maxAge: number | null) =>
-    cookieStore.set(transport.wireName, value, transport.options(maxAge));
-
-  return new SessionAccessorImpl<unknown>(runtimes, {
-    receive: (runtime) => runtime.transport.receive(source),
-
-    assertWritable(runtime) {
-      const { transport } = runtime;
-      if (!(transport instanceof CookieTransport)) {
-        throw new SessionReadOnlyError(
-          `Header session "${runtime.name}" can only be written where the response is built: use sessions.handler() or sessions.forRequest().`,
-        );
-      }
-      // Next offers no "is this writable?" query, so probe before storage is touched: re-send the
-      // cookie the browser already holds (or a clearing one). The real write replaces it.
-      const held = source.cookie(transport.wireName);
-      try {
-        write(transport, held ?? '', held === undefined ? 0 : transport.attributes.maxAge);
-      } catch (error) {
-        throw new SessionReadOnlyError(WHERE_WRITES_WORK, { cause: error });
-      }
-    },
-
-    emit(runtime: SessionRuntime, outgoing: Outgoing, explicit: boolean) {
-      const { transport } = runtime;
-      if (!(transport instanceof CookieTransport)) return; // renewals of header sessions need a response
-      try {
-        if (outgoing.kind === 'clear') write(transport, '', 0);
-        else write(transport, outgoing.value, outgoing.maxAge);
-      } catch (error) {
-        // Renewals and clearing of bad input are best-effort while rendering; explicit writes were probed.
-        if (explicit) throw new SessionReadOnlyError(WHERE_WRITES_WORK, { cause: error });
-      }
-    },
-  });
-}
-
-/** Every value sent under `name`, in order, decoded once (as `cookie.parse` and Next do). */
-function cookieValues(header: string, name: string): string[] {
-  const values: string[] = [];
-  for (const pair of header.split(';')) {
-    const eq = pair.indexOf('=');
-    if (eq < 0 || pair.slice(0, eq).trim() !== name) continue;
-    const raw = pair.slice(eq + 1).trim();
-    try {
-      values.push(decodeURIComponent(raw));
-    } catch {
-      values.push(raw);
-    }
-  }
-  return values;
-}
-
 export async function requireSession<Data, K extends keyof Data & string>(
-  runtimes: Runtimes,
+  compiled: Compiled,
+  policy: CrossSitePolicy,
   name: K,
-  options: RequireOptions<Data[K]>,
+  requireOptions: RequireOptions<Data[K]>,
 ): Promise<Data[K]> {
-  const session = await currentSessions<Data>(runtimes);
+  const session = await currentSessions<Data>(compiled, policy);
   const value = await session.get(name);
-  if (value === undefined || (options.validate && !(await options.validate(value)))) redirect(options.redirectTo);
+  if (value === undefined || (requireOptions.validate && !(await requireOptions.validate(value)))) {
+    redirect(requireOptions.redirectTo);
+  }
   return value;
 }

@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { SessionConfigError, SessionStorageError } from '../errors.ts';
 import type { SessionStorage } from '../types.ts';
 import { cachedStorage } from './cached.ts';
-import { describeStorageContract } from './contract.testutil.ts';
+import { conditional, describeStorageContract } from './contract.testutil.ts';
 import { memoryStorage } from './memory.ts';
 
 /** An async storage over a Map that counts calls and can be told to fail or to hold its reads. */
 function spyStorage() {
   const data = new Map<string, string>();
   const expiries = new Map<string, number>();
-  const calls = { read: 0, write: 0, invalidate: 0 };
+  const calls = { read: 0, write: 0, invalidate: 0, create: 0, compareAndSet: 0 };
   let failWrites = false;
   let heldReads: Array<() => void> | undefined;
   const storage: SessionStorage = {
@@ -32,7 +32,33 @@ function spyStorage() {
       calls.invalidate++;
       data.delete(id);
     },
+    // Check and change in one synchronous step after the await: atomic, like a real store's.
+    async create(id, value, ttlSeconds) {
+      calls.create++;
+      await Promise.resolve();
+      if (live(id) !== undefined) return false;
+      store(id, value, ttlSeconds);
+      return true;
+    },
+    async compareAndSet(id, expected, next, ttlSeconds) {
+      calls.compareAndSet++;
+      await Promise.resolve();
+      if (live(id) !== expected) return false;
+      if (next === undefined) data.delete(id);
+      else store(id, next, ttlSeconds);
+      return true;
+    },
   };
+  function live(id: string): string | undefined {
+    const expiry = expiries.get(id);
+    if (expiry !== undefined && expiry <= Date.now()) data.delete(id);
+    return data.get(id);
+  }
+  function store(id: string, value: string, ttlSeconds: number | undefined): void {
+    data.set(id, value);
+    if (ttlSeconds === undefined) expiries.delete(id);
+    else expiries.set(id, Date.now() + ttlSeconds * 1000);
+  }
   return {
     storage,
     data,
@@ -53,8 +79,15 @@ function spyStorage() {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describeStorageContract('cachedStorage(memoryStorage)', async () => ({ storage: cachedStorage(memoryStorage()) }));
-describeStorageContract('cachedStorage(async inner)', async () => ({ storage: cachedStorage(spyStorage().storage) }));
+// `another` is a second instance's cache over the same inner store, as two app servers would have.
+describeStorageContract('cachedStorage(memoryStorage)', async () => {
+  const inner = memoryStorage();
+  return { storage: cachedStorage(inner), another: () => cachedStorage(inner) };
+});
+describeStorageContract('cachedStorage(async inner)', async () => {
+  const inner = spyStorage().storage;
+  return { storage: cachedStorage(inner), another: () => cachedStorage(inner) };
+});
 
 describe('cachedStorage', () => {
   it('serves hits from memory without calling inner', async () => {
@@ -197,6 +230,78 @@ describe('cachedStorage', () => {
     await storage.write('c', '3');
     expect(await storage.read('a')).toBe('1');
     expect(inner.calls.read).toBe(1);
+  });
+
+  it('offers create and compareAndSet only when inner has them', () => {
+    const { create: _create, compareAndSet: _compareAndSet, ...plain } = spyStorage().storage;
+    const storage = cachedStorage(plain);
+    expect(storage.create).toBeUndefined();
+    expect(storage.compareAndSet).toBeUndefined();
+    expect(typeof cachedStorage(memoryStorage()).compareAndSet).toBe('function');
+  });
+
+  it('decides conditional writes in inner, caching only what inner stored', async () => {
+    const inner = spyStorage();
+    const storage = conditional(cachedStorage(inner.storage));
+    expect(await storage.create('id', 'v1')).toBe(true);
+    expect(await storage.read('id')).toBe('v1');
+    expect(inner.calls.read).toBe(0);
+    // Another instance created it first: refused, and nothing is cached for it.
+    inner.data.set('taken', 'theirs');
+    expect(await storage.create('taken', 'mine')).toBe(false);
+    expect(await storage.read('taken')).toBe('theirs');
+    expect(await storage.compareAndSet('id', 'v1', 'v2')).toBe(true);
+    expect(await storage.read('id')).toBe('v2');
+    expect(inner.calls.read).toBe(1);
+    expect(await storage.compareAndSet('id', 'v2', undefined)).toBe(true);
+    expect(inner.data.has('id')).toBe(false);
+    expect(await storage.read('id')).toBeUndefined();
+  });
+
+  it('drops a stale copy when a compare-and-set fails, so the retry reads the truth', async () => {
+    const inner = spyStorage();
+    const a = conditional(cachedStorage(inner.storage, { ttlMs: 60_000 }));
+    const b = conditional(cachedStorage(inner.storage, { ttlMs: 60_000 }));
+    await a.write('id', 'v1');
+    expect(await b.compareAndSet('id', 'v1', 'v2')).toBe(true);
+    expect(await a.read('id')).toBe('v1'); // stale, within ttlMs: documented
+    expect(await a.compareAndSet('id', 'v1', 'lost-update')).toBe(false);
+    expect(await a.read('id')).toBe('v2');
+    expect(await a.compareAndSet('id', 'v2', 'v3')).toBe(true);
+    expect(inner.data.get('id')).toBe('v3');
+  });
+
+  it('never resurrects a record another instance cleared, through its stale copy', async () => {
+    const inner = spyStorage();
+    const a = conditional(cachedStorage(inner.storage, { ttlMs: 60_000 }));
+    const b = cachedStorage(inner.storage, { ttlMs: 60_000 });
+    await a.write('id', 'logged-in');
+    await b.invalidate('id');
+    const stale = await a.read('id');
+    expect(stale).toBe('logged-in');
+    // A renewal or an update built on the stale copy is refused by inner and brings nothing back.
+    expect(await a.compareAndSet('id', stale ?? '', 'renewed', 60)).toBe(false);
+    expect(inner.data.has('id')).toBe(false);
+    expect(await a.read('id')).toBeUndefined();
+  });
+
+  it('does not let a read that started before a compare-and-set refill the cache with the old value', async () => {
+    const inner = spyStorage();
+    const storage = conditional(cachedStorage(inner.storage));
+    inner.data.set('id', 'old');
+    inner.holdReads();
+    const slowRead = storage.read('id');
+    expect(await storage.compareAndSet('id', 'old', 'new')).toBe(true);
+    inner.releaseReads();
+    expect(await slowRead).toBe('old');
+    expect(await storage.read('id')).toBe('new');
+  });
+
+  it('stays synchronous over a synchronous inner storage, conditional writes included', () => {
+    const storage = conditional(cachedStorage(memoryStorage()));
+    expect(storage.create('id', 'v1')).toBe(true);
+    expect(storage.compareAndSet('id', 'v1', 'v2')).toBe(true);
+    expect(storage.read('id')).toBe('v2');
   });
 
   it('refuses bad options at construction', () => {

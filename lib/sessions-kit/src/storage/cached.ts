@@ -28,6 +28,9 @@ const DEFAULT_MAX_ENTRIES = 10_000;
  * - Writes go to `inner` first; the cache learns the value only once `inner` accepted it.
  * - Invalidation drops the cached copy *before* asking `inner`, so a stale copy can never
  *   bring an invalidated session back.
+ * - `create` and `compareAndSet` (offered when `inner` has them) are decided by `inner` alone;
+ *   the cache only learns the outcome. A copy here that is stale (another instance changed
+ *   the record) makes a compare-and-set fail and is dropped, so it cannot win a race.
  *
  * Another instance's invalidation is seen here after at most `ttlMs`; keep it short.
  *
@@ -59,7 +62,7 @@ export function cachedStorage(inner: SessionStorage, options: CachedStorageOptio
     fill?.();
   }
 
-  return {
+  const cached: SessionStorage = {
     read(id) {
       const hit = cache.get(id);
       if (hit !== undefined) return hit;
@@ -101,6 +104,35 @@ export function cachedStorage(inner: SessionStorage, options: CachedStorageOptio
       return after(() => inner.invalidate(id), done, done);
     },
   };
+
+  // Offered only when `inner` has them: a storage without conditional writes must stay
+  // recognisable as such (update() then refuses clearly instead of racing).
+  const { create, compareAndSet } = inner;
+  if (create && compareAndSet) {
+    /**
+     * Like `write`: the cached copy goes first and comes back only if `inner` stored the new
+     * value. After a refusal it stays out, so the caller's next read (a retry, most likely)
+     * asks `inner` instead of meeting the same stale copy again.
+     */
+    const conditionally = (id: string, next: string | undefined, ttlSeconds: number | undefined, run: () => MaybePromise<boolean>) => {
+      cache.delete(id);
+      const token = Symbol('conditional');
+      pending.set(id, token);
+      return after(
+        run,
+        (stored) => {
+          const fill = stored && next !== undefined ? () => cache.set(id, next, { ttl: entryTtl(ttlMs, ttlSeconds) }) : undefined;
+          settle(id, token, fill);
+          return stored;
+        },
+        () => settle(id, token, undefined),
+      );
+    };
+    cached.create = (id, value, ttlSeconds) => conditionally(id, value, ttlSeconds, () => create.call(inner, id, value, ttlSeconds));
+    cached.compareAndSet = (id, expected, next, ttlSeconds) =>
+      conditionally(id, next, ttlSeconds, () => compareAndSet.call(inner, id, expected, next, ttlSeconds));
+  }
+  return cached;
 }
 
 /** The cached copy never outlives the stored value. */

@@ -1,8 +1,29 @@
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SessionStorageError } from '../errors.ts';
 import type { SessionStorage } from '../types.ts';
 
 /**
- * What a contract run needs: a fresh, empty storage per test, and how to dispose of it.
+ * One storage under test: empty, plus how to dispose of it.
+ *
+ * @example
+ * ```ts
+ * const made: StorageUnderTest = { storage: directoryStorage(dir), another: () => directoryStorage(dir) };
+ * ```
+ */
+export interface StorageUnderTest {
+  storage: SessionStorage;
+  /**
+   * Another handle on the same data, as a second app instance would hold (its own connection,
+   * its own in-process state). Concurrency tests spread their writers over several handles, so
+   * the store itself must arbitrate, not one object's in-memory bookkeeping.
+   */
+  another?: () => SessionStorage;
+  cleanup?: () => Promise<void>;
+}
+
+/**
+ * What a contract run needs: a fresh, empty storage per test.
  *
  * @example
  * ```ts
@@ -12,7 +33,10 @@ import type { SessionStorage } from '../types.ts';
  * };
  * ```
  */
-export type StorageFactory = () => Promise<{ storage: SessionStorage; cleanup?: () => Promise<void> }>;
+export type StorageFactory = () => Promise<StorageUnderTest>;
+
+/** A storage with both conditional writes, which every built-in storage must have. */
+export type ConditionalStorage = SessionStorage & Required<Pick<SessionStorage, 'create' | 'compareAndSet'>>;
 
 /**
  * Ids a storage must handle as opaque strings: none of them may reach a path, a glob,
@@ -34,6 +58,97 @@ export const HOSTILE_IDS: readonly string[] = [
 ];
 
 /**
+ * Random keys in the spirit of {@link HOSTILE_IDS}: any Unicode (lone surrogates included),
+ * path pieces, glob and pattern characters, and a few huge ones.
+ *
+ * @example
+ * ```ts
+ * fc.assert(fc.property(hostileKey, (key) => typeof key === 'string'));
+ * ```
+ */
+export const hostileKey: fc.Arbitrary<string> = fc.oneof(
+  { weight: 3, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
+  // UTF-16 code units, so lone surrogates occur.
+  { weight: 2, arbitrary: fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((u) => String.fromCharCode(u)), maxLength: 20 }) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .array(fc.constantFrom('..', '.', '/', '\\', '\u0000', '%2e', '%2f', '*', '?', '[', ']', '{', '}', '~', 'C:', 'etc', 'passwd', ' ', '\n', 'sess:'), {
+        maxLength: 12,
+      })
+      .map((parts) => parts.join('')),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(fc.constantFrom('a', '/', '..', '\u{1F600}', '\ud800'), fc.integer({ min: 5_000, max: 60_000 }))
+      .map(([piece, times]) => piece.repeat(times)),
+  },
+);
+
+/**
+ * The concurrency figures of one contract run: how many writers, how many operations each
+ * had to get through, and how many of those the store lost (must be 0).
+ */
+export interface ConcurrencyFigures {
+  storage: string;
+  test: string;
+  writers: number;
+  operations: number;
+  attempts: number;
+  lost: number;
+}
+
+/**
+ * Figures of the concurrency tests, for reports. Printed when `SESSIONS_KIT_FIGURES=1`.
+ *
+ * @example
+ * ```ts
+ * afterAll(() => console.table(concurrencyFigures));
+ * ```
+ */
+export const concurrencyFigures: ConcurrencyFigures[] = [];
+
+function record(figures: ConcurrencyFigures): void {
+  concurrencyFigures.push(figures);
+  if (process.env.SESSIONS_KIT_FIGURES === '1') console.info(JSON.stringify(figures));
+}
+
+/**
+ * Narrows to a storage with both conditional writes, failing the test when one is missing.
+ *
+ * @example
+ * ```ts
+ * const atomic = conditional(memoryStorage());
+ * await atomic.create('id', 'value');
+ * ```
+ */
+export function conditional(storage: SessionStorage): ConditionalStorage {
+  expect(typeof storage.create).toBe('function');
+  expect(typeof storage.compareAndSet).toBe('function');
+  return storage as ConditionalStorage;
+}
+
+/** How large the concurrency tests are; the defaults are what every built-in storage must pass. */
+export interface ContractOptions {
+  /** Concurrent writers on one key. Default 20. */
+  writers?: number;
+  /** Compare-and-set increments each writer must land. Default 10. */
+  increments?: number;
+  /** Runs of the random-key property. Default 25. */
+  propertyRuns?: number;
+}
+
+/** A bound for the heavy tests on a loaded machine; not a speed target. */
+const HEAVY_TIMEOUT_MS = 120_000;
+
+/** How many instances of a store the concurrency tests open at most (see `another`). */
+const INSTANCES = 4;
+
+/** A writer gives up after this many lost races in a row: far above what fair contention needs. */
+const MAX_CONFLICTS_PER_INCREMENT = 2_000;
+
+/**
  * Registers the behaviour every `SessionStorage` must share, as a Vitest suite.
  * Call it from each storage's test file; `make` must return an empty storage.
  *
@@ -42,19 +157,43 @@ export const HOSTILE_IDS: readonly string[] = [
  * describeStorageContract('memoryStorage', async () => ({ storage: memoryStorage() }));
  * ```
  */
-export function describeStorageContract(name: string, make: StorageFactory): void {
+export function describeStorageContract(name: string, make: StorageFactory, options: ContractOptions = {}): void {
+  const writers = options.writers ?? 20;
+  const increments = options.increments ?? 10;
+  const propertyRuns = options.propertyRuns ?? 25;
+
   describe(`${name} (SessionStorage contract)`, () => {
     let storage: SessionStorage;
+    let another: (() => SessionStorage) | undefined;
     let cleanup: (() => Promise<void>) | undefined;
 
     beforeEach(async () => {
-      ({ storage, cleanup } = await make());
+      ({ storage, another, cleanup } = await make());
     });
 
     afterEach(async () => {
       await cleanup?.();
       cleanup = undefined;
     });
+
+    /**
+     * Who checks the outcome of a race: a fresh handle when the storage offers one, so a
+     * per-instance cache (stale for a bounded time, by design) does not hide what the store holds.
+     */
+    function observer(): SessionStorage {
+      return another ? another() : storage;
+    }
+
+    /**
+     * A handle per writer, spread round-robin over up to {@link INSTANCES} instances of the
+     * store (the one under test, then others when the storage offers them): a few app
+     * servers, each with several requests in flight.
+     */
+    function handles(count: number): ConditionalStorage[] {
+      const instances = [conditional(storage)];
+      while (another && instances.length < Math.min(count, INSTANCES)) instances.push(conditional(another()));
+      return Array.from({ length: count }, (_, i) => instances[i % instances.length] as ConditionalStorage);
+    }
 
     it('reads an unknown id as undefined', async () => {
       expect(await storage.read('missing-id')).toBeUndefined();
@@ -87,15 +226,30 @@ export function describeStorageContract(name: string, make: StorageFactory): voi
       await expect(Promise.resolve(storage.invalidate('never-written'))).resolves.toBeUndefined();
     });
 
-    it('expires a value written with ttlSeconds (real time)', async () => {
+    it('expires values written with ttlSeconds, by write, create and compareAndSet (real time)', async () => {
+      const atomic = conditional(storage);
       await storage.write('short-lived', 'value', 1);
       await storage.write('long-lived', 'value', 60);
       await storage.write('forever', 'value');
+      expect(await atomic.create('created-short', 'value', 1)).toBe(true);
+      await storage.write('swapped-short', 'old');
+      expect(await atomic.compareAndSet('swapped-short', 'old', 'new', 1)).toBe(true);
+      // A swap without ttlSeconds leaves a record that does not expire, like write.
+      await storage.write('swapped-forever', 'old', 1);
+      expect(await atomic.compareAndSet('swapped-forever', 'old', 'new')).toBe(true);
       expect(await storage.read('short-lived')).toBe('value');
       await sleep(1_300);
-      expect(await storage.read('short-lived')).toBeUndefined();
+      for (const id of ['short-lived', 'created-short', 'swapped-short']) {
+        expect(await storage.read(id), id).toBeUndefined();
+      }
       expect(await storage.read('long-lived')).toBe('value');
       expect(await storage.read('forever')).toBe('value');
+      expect(await storage.read('swapped-forever')).toBe('new');
+      // An expired record is no record: create takes its place, compareAndSet never matches it.
+      expect(await atomic.compareAndSet('created-short', 'value', 'revived')).toBe(false);
+      expect(await storage.read('created-short')).toBeUndefined();
+      expect(await atomic.create('short-lived', 'fresh')).toBe(true);
+      expect(await storage.read('short-lived')).toBe('fresh');
     });
 
     it('round-trips unicode, quotes, newlines, JSON-looking text and 64 KB values exactly', async () => {
@@ -113,6 +267,13 @@ export function describeStorageContract(name: string, make: StorageFactory): voi
       }
       for (const [i, value] of values.entries()) {
         expect(await storage.read(`value-${i}`)).toBe(value);
+      }
+      // compareAndSet compares these exactly too.
+      const atomic = conditional(storage);
+      for (const [i, value] of values.entries()) {
+        expect(await atomic.compareAndSet(`value-${i}`, `${value} `, 'no')).toBe(false);
+        expect(await atomic.compareAndSet(`value-${i}`, value, `${value}!`)).toBe(true);
+        expect(await storage.read(`value-${i}`)).toBe(`${value}!`);
       }
     });
 
@@ -134,6 +295,16 @@ export function describeStorageContract(name: string, make: StorageFactory): voi
         const expected = id === '*?[' || id === '' ? undefined : `hostile-${i}`;
         expect(await storage.read(id)).toBe(expected);
       }
+      // The conditional writes address the same records.
+      const atomic = conditional(storage);
+      for (const [i, id] of HOSTILE_IDS.entries()) {
+        const gone = id === '*?[' || id === '';
+        expect(await atomic.create(id, `created-${i}`)).toBe(gone);
+        expect(await atomic.compareAndSet(id, gone ? `created-${i}` : `hostile-${i}`, `swapped-${i}`)).toBe(true);
+      }
+      for (const [i, id] of HOSTILE_IDS.entries()) {
+        expect(await storage.read(id)).toBe(`swapped-${i}`);
+      }
     });
 
     it('handles 50 concurrent writes to different ids', async () => {
@@ -141,6 +312,174 @@ export function describeStorageContract(name: string, make: StorageFactory): voi
       await Promise.all(ids.map((id, i) => storage.write(id, `value-${i}`)));
       const values = await Promise.all(ids.map((id) => storage.read(id)));
       expect(values).toEqual(ids.map((_, i) => `value-${i}`));
+    });
+
+    it('create stores only when no record exists, and reports which', async () => {
+      const atomic = conditional(storage);
+      expect(await atomic.create('id', 'first')).toBe(true);
+      expect(await atomic.create('id', 'second')).toBe(false);
+      expect(await storage.read('id')).toBe('first');
+      await storage.invalidate('id');
+      expect(await atomic.create('id', 'third', 60)).toBe(true);
+      expect(await storage.read('id')).toBe('third');
+      // An empty value is a record too.
+      expect(await atomic.create('empty', '')).toBe(true);
+      expect(await atomic.create('empty', 'x')).toBe(false);
+      expect(await storage.read('empty')).toBe('');
+    });
+
+    it('compareAndSet replaces only the exact expected record', async () => {
+      const atomic = conditional(storage);
+      await storage.write('id', 'v1');
+      for (const wrong of ['v2', 'v', 'v1 ', ' v1', 'V1', '']) {
+        expect(await atomic.compareAndSet('id', wrong, 'bad'), wrong).toBe(false);
+      }
+      expect(await storage.read('id')).toBe('v1');
+      expect(await atomic.compareAndSet('id', 'v1', 'v2', 60)).toBe(true);
+      expect(await storage.read('id')).toBe('v2');
+      // The old expectation no longer holds.
+      expect(await atomic.compareAndSet('id', 'v1', 'v3')).toBe(false);
+      expect(await storage.read('id')).toBe('v2');
+    });
+
+    it('compareAndSet to undefined deletes the record, and only a matching one', async () => {
+      const atomic = conditional(storage);
+      await storage.write('id', 'v1');
+      expect(await atomic.compareAndSet('id', 'other', undefined)).toBe(false);
+      expect(await storage.read('id')).toBe('v1');
+      expect(await atomic.compareAndSet('id', 'v1', undefined)).toBe(true);
+      expect(await storage.read('id')).toBeUndefined();
+      expect(await atomic.compareAndSet('id', 'v1', undefined)).toBe(false);
+      expect(await atomic.create('id', 'again')).toBe(true);
+    });
+
+    it('never brings back a missing or invalidated record through compareAndSet', async () => {
+      const atomic = conditional(storage);
+      expect(await atomic.compareAndSet('never-written', 'anything', 'x')).toBe(false);
+      expect(await atomic.compareAndSet('never-written', '', 'x')).toBe(false);
+      expect(await storage.read('never-written')).toBeUndefined();
+      await storage.write('cleared', 'loaded-by-a-request');
+      await storage.invalidate('cleared');
+      expect(await atomic.compareAndSet('cleared', 'loaded-by-a-request', 'renewed', 60)).toBe(false);
+      expect(await storage.read('cleared')).toBeUndefined();
+    });
+
+    it(`${writers} concurrent writers × ${increments} compare-and-set increments on one key lose nothing`, { timeout: HEAVY_TIMEOUT_MS }, async () => {
+      const [first, ...rest] = handles(writers);
+      if (!first) throw new Error('no storage');
+      const all = [first, ...rest];
+      expect(await first.create('counter', '[]')).toBe(true);
+      let attempts = 0;
+      await Promise.all(
+        all.map(async (handle, writer) => {
+          for (let i = 0; i < increments; i++) {
+            for (let conflicts = 0; ; conflicts++) {
+              if (conflicts > MAX_CONFLICTS_PER_INCREMENT) throw new Error(`writer ${writer} starved`);
+              attempts++;
+              const current = await handle.read('counter');
+              if (current === undefined) throw new Error('the record vanished');
+              const next = JSON.stringify([...(JSON.parse(current) as string[]), `${writer}:${i}`]);
+              if (await handle.compareAndSet('counter', current, next, 600)) break;
+            }
+          }
+        }),
+      );
+      const final = JSON.parse((await observer().read('counter')) ?? 'null') as string[];
+      const operations = writers * increments;
+      record({ storage: name, test: 'compare-and-set increments', writers, operations, attempts, lost: operations - final.length });
+      expect(final).toHaveLength(operations);
+      expect(new Set(final).size).toBe(operations);
+    });
+
+    it(`${writers} concurrent creates of one key: exactly one wins, on each of 10 keys`, { timeout: HEAVY_TIMEOUT_MS }, async () => {
+      const all = handles(writers);
+      let operations = 0;
+      let lost = 0;
+      for (let key = 0; key < 10; key++) {
+        const won = await Promise.all(all.map((handle, writer) => handle.create(`new-${key}`, `writer-${writer}`, 600)));
+        operations += won.length;
+        const winners = won.flatMap((ok, writer) => (ok ? [writer] : []));
+        expect(winners, `key ${key}`).toHaveLength(1);
+        expect(await observer().read(`new-${key}`)).toBe(`writer-${winners[0]}`);
+        if (winners.length !== 1) lost++;
+      }
+      record({ storage: name, test: 'create races', writers, operations, attempts: operations, lost });
+    });
+
+    it('compare-and-set racing invalidate never resurrects the record (20 trials)', { timeout: HEAVY_TIMEOUT_MS }, async () => {
+      const all = handles(writers);
+      let operations = 0;
+      for (let trial = 0; trial < 20; trial++) {
+        const key = `raced-${trial}`;
+        await storage.write(key, 'loaded');
+        // Every writer loaded 'loaded' before the clear; the clear starts at a different place among their swaps each trial.
+        const calls: Array<() => unknown> = all.map(
+          (handle, writer) => () => handle.compareAndSet(key, 'loaded', `renewed-${writer}`, 600),
+        );
+        const clearer = all[trial % all.length];
+        // …and a little later on some trials, so it also meets swaps that are half done.
+        const clear = async () => {
+          if (trial % 4) await sleep(trial % 4);
+          await clearer?.invalidate(key);
+        };
+        calls.splice(trial % (calls.length + 1), 0, clear);
+        await Promise.all(calls.map((call) => call()));
+        operations += calls.length;
+        expect(await observer().read(key), `trial ${trial}`).toBeUndefined();
+      }
+      record({ storage: name, test: 'compare-and-set vs invalidate', writers, operations, attempts: operations, lost: 0 });
+    });
+
+    it('writers updating while a clear lands stop at the clear: the record stays dead', { timeout: HEAVY_TIMEOUT_MS }, async () => {
+      const all = handles(Math.min(writers, 10));
+      await storage.write('cart', '0');
+      let landed = 0;
+      await Promise.all(
+        all.map(async (handle) => {
+          // Bounded, so a storage that resurrects the record fails here instead of looping forever.
+          for (let i = 0; i < 500; i++) {
+            const current = await handle.read('cart');
+            if (current === undefined) return; // cleared: an update must not bring it back
+            if (!(await handle.compareAndSet('cart', current, String(Number(current) + 1), 600))) continue;
+            // The writer landing the 20th update also clears, while the others are mid-update.
+            if (++landed === 20) await handle.invalidate('cart');
+          }
+        }),
+      );
+      expect(landed).toBeGreaterThanOrEqual(20);
+      expect(await observer().read('cart')).toBeUndefined();
+    });
+
+    it('random hostile keys never collide and fail only with SessionStorageError', { timeout: HEAVY_TIMEOUT_MS }, async () => {
+      const atomic = conditional(storage);
+      const refused = (err: unknown) => {
+        if (!(err instanceof SessionStorageError)) throw err;
+        return 'refused' as const;
+      };
+      await fc.assert(
+        fc.asyncProperty(fc.uniqueArray(hostileKey, { minLength: 1, maxLength: 6 }), async (keys) => {
+          const kept: Array<[string, number]> = [];
+          for (const [i, key] of keys.entries()) {
+            const outcome = await Promise.resolve(atomic.create(key, `v${i}`)).catch(refused);
+            if (outcome === 'refused') {
+              // A key the storage refuses to store must read as no record, never as another's.
+              expect(await storage.read(key)).toBeUndefined();
+              continue;
+            }
+            expect(outcome).toBe(true);
+            kept.push([key, i]);
+          }
+          for (const [key, i] of kept) {
+            expect(await storage.read(key)).toBe(`v${i}`);
+            expect(await atomic.create(key, 'other')).toBe(false);
+            expect(await atomic.compareAndSet(key, `v${i}`, `w${i}`)).toBe(true);
+          }
+          for (const [key, i] of kept) expect(await storage.read(key)).toBe(`w${i}`);
+          for (const key of keys) await Promise.resolve(storage.invalidate(key)).catch(refused);
+          for (const key of keys) expect(await storage.read(key)).toBeUndefined();
+        }),
+        { numRuns: propertyRuns },
+      );
     });
   });
 }

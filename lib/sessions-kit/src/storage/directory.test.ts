@@ -1,19 +1,26 @@
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SessionConfigError, SessionStorageError } from '../errors.ts';
-import { HOSTILE_IDS, describeStorageContract } from './contract.testutil.ts';
+import { HOSTILE_IDS, conditional, describeStorageContract, hostileKey } from './contract.testutil.ts';
 import { directoryStorage } from './directory.ts';
+import { CHILD_SCRIPT, type Outcome, isWholeValue, wholeValue } from './directory-child.testutil.ts';
 
+// `another` is a second storage on the same directory: its own in-process queue, so the
+// writers spread over several handles meet at the lock files, as separate processes would.
 describeStorageContract('directoryStorage', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'sessions-dir-contract-'));
   return {
     storage: directoryStorage(dir),
+    another: () => directoryStorage(dir),
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
-});
+  // Every change is fsynced twice (record, directory): fewer random runs keep this suite quick.
+}, { propertyRuns: 12 });
 
 /** The documented layout: sha256 of the id's UTF-16 code units, sharded by the first two hex digits. */
 function recordPath(dir: string, id: string): string {
@@ -30,6 +37,107 @@ async function listTree(dir: string): Promise<string[]> {
 async function plant(path: string, content: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, content);
+}
+
+const exists = (path: string) => stat(path).then(() => true, () => false);
+
+/** Runs a task of directory-child.testutil.ts in its own Node process. */
+function child(task: string, args: Record<string, unknown>, how: { command?: string[]; uid?: number } = {}) {
+  const node = [process.execPath, '--import', 'tsx', CHILD_SCRIPT, task, JSON.stringify(args)];
+  const [command = '', ...rest] = [...(how.command ?? []), ...node];
+  const proc = spawn(command, rest, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(how.uid === undefined ? {} : { uid: how.uid, gid: how.uid }),
+  });
+  const reports: Array<Record<string, unknown>> = [];
+  let stderr = '';
+  let buffered = '';
+  const listeners = new Set<() => void>();
+  proc.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    buffered += chunk;
+    const lines = buffered.split('\n');
+    buffered = lines.pop() ?? '';
+    for (const line of lines) if (line) reports.push(JSON.parse(line) as Record<string, unknown>);
+    for (const listener of listeners) listener();
+  });
+  proc.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-4_000);
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    proc.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return {
+    proc,
+    reports,
+    exited,
+    stderr: () => stderr,
+    /** Resolves once a report satisfies `test`, rejects if the process ends first. */
+    until(test: (report: Record<string, unknown>) => boolean): Promise<void> {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          if (reports.some(test)) {
+            listeners.delete(check);
+            resolve();
+          }
+        };
+        listeners.add(check);
+        check();
+        void exited.then(() => {
+          if (listeners.delete(check)) reject(new Error(`child ended early: ${stderr}`));
+        });
+      });
+    },
+    /** Waits for a clean exit and returns the reports. */
+    async done(): Promise<Array<Record<string, unknown>>> {
+      const { code, signal } = await exited;
+      if (code !== 0) throw new Error(`child ${task} exited with ${code ?? signal}: ${stderr}`);
+      return reports;
+    },
+  };
+}
+
+const NOBODY = 65534;
+
+/** `unshare` flags that give a child its own mount namespace here, or undefined if none do. */
+async function canMountTmpfs(): Promise<string[] | undefined> {
+  const flags = process.getuid?.() === 0 ? ['--mount'] : ['--map-root-user', '--mount'];
+  const probe = spawn('unshare', [...flags, 'sh', '-c', 'mount -t tmpfs -o size=64k tmpfs /mnt || mount -t tmpfs -o size=64k tmpfs "$TMPDIR"'], {
+    stdio: 'ignore',
+  });
+  const code = await new Promise<number | null>((resolve) => {
+    probe.once('error', () => resolve(null));
+    probe.once('exit', resolve);
+  });
+  return code === 0 ? flags : undefined;
+}
+
+/** A lock file as a writer on `host` with process `pid` leaves it. */
+function lockContent(pid: number, host = hostname()): string {
+  return JSON.stringify({ pid, host, nonce: '0123456789abcdef' });
+}
+
+/** The pid of a process that has exited. */
+async function deadPid(): Promise<number> {
+  const proc = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
+  await new Promise((resolve) => proc.once('exit', resolve));
+  if (proc.pid === undefined) throw new Error('no pid');
+  return proc.pid;
+}
+
+/** Every record file under `dir` parses as a whole record. */
+async function allRecordsWhole(dir: string): Promise<{ records: number; torn: string[] }> {
+  const files = (await listTree(dir)).filter((path) => path.endsWith('.json'));
+  const torn: string[] = [];
+  for (const file of files) {
+    const text = await readFile(join(dir, file), 'utf8');
+    try {
+      const record = JSON.parse(text) as { v: number; value: string };
+      if (record.v !== 1 || !isWholeValue(record.value)) torn.push(file);
+    } catch {
+      torn.push(file);
+    }
+  }
+  return { records: files.length, torn };
 }
 
 describe('directoryStorage', () => {
@@ -219,6 +327,23 @@ describe('directoryStorage', () => {
     expect(lost).toEqual([]);
   });
 
+  it('sweep() also removes abandoned locks and keeps live ones', async () => {
+    const storage = directoryStorage(dir, { sweepIntervalMs: Number.POSITIVE_INFINITY });
+    await storage.write('a', 'value');
+    await storage.write('b', 'value');
+    await storage.write('c', 'value');
+    const lockOf = (id: string) => recordPath(dir, id).replace(/\.json$/, '.lock');
+    await writeFile(lockOf('a'), lockContent(await deadPid()));
+    await writeFile(lockOf('b'), lockContent(process.pid));
+    await writeFile(lockOf('c'), lockContent(process.pid, 'another-host'));
+    const old = new Date(Date.now() - 60_000);
+    await utimes(lockOf('c'), old, old);
+    expect(await storage.sweep()).toBe(2);
+    expect(await exists(lockOf('a'))).toBe(false);
+    expect(await exists(lockOf('b'))).toBe(true);
+    expect(await exists(lockOf('c'))).toBe(false);
+  });
+
   it('sweep() of a missing dir removes nothing and does not throw', async () => {
     expect(await directoryStorage(join(parent, 'missing')).sweep()).toBe(0);
   });
@@ -263,6 +388,209 @@ describe('directoryStorage', () => {
     expect((await listTree(dir)).filter((p) => p.endsWith('.tmp'))).toEqual([]);
   });
 
+  it('takes over a lock whose writer is gone: a dead process, or one older than 10 s', async () => {
+    const storage = conditional(directoryStorage(dir, { sweepIntervalMs: Number.POSITIVE_INFINITY, lockTimeoutMs: 2_000 }));
+    await storage.write('id', 'v1');
+    const lock = recordPath(dir, 'id').replace(/\.json$/, '.lock');
+    const old = new Date(Date.now() - 11_000);
+    const abandoned: Array<[string, string, Date | undefined]> = [
+      ['a dead process on this host', lockContent(await deadPid()), undefined],
+      ['a live process, 11 s ago', lockContent(process.pid), old],
+      ['another host, 11 s ago', lockContent(1, 'another-host'), old],
+      ['a lock that names no owner, 11 s ago', '', old],
+    ];
+    for (const [i, [what, content, mtime]] of abandoned.entries()) {
+      await writeFile(lock, content);
+      if (mtime) await utimes(lock, mtime, mtime);
+      expect(await storage.compareAndSet('id', `v${i + 1}`, `v${i + 2}`), what).toBe(true);
+      expect(await exists(lock), what).toBe(false);
+    }
+    expect(await storage.read('id')).toBe(`v${abandoned.length + 1}`);
+  });
+
+  it('waits for a live lock and fails with SessionStorageError when it is not released in time', async () => {
+    const storage = conditional(directoryStorage(dir, { sweepIntervalMs: Number.POSITIVE_INFINITY, lockTimeoutMs: 300 }));
+    await storage.write('id', 'v1');
+    const lock = recordPath(dir, 'id').replace(/\.json$/, '.lock');
+    const held: Array<[string, string]> = [
+      ['a live process on this host', lockContent(process.pid)],
+      ['a fresh lock from another host', lockContent(1, 'another-host')],
+      ['a fresh lock that names no owner', ''],
+    ];
+    for (const [what, content] of held) {
+      await writeFile(lock, content);
+      // One at a time: each is awaited as soon as it starts, so no rejection goes unobserved.
+      for (const call of [() => storage.write('id', 'x'), () => storage.compareAndSet('id', 'v1', 'x'), () => storage.invalidate('id')]) {
+        await expect(call(), what).rejects.toMatchObject({ code: 'ERR_SESSION_STORAGE', cause: { code: 'EBUSY' } });
+      }
+      expect(await storage.read('id'), what).toBe('v1');
+      expect(await exists(lock), what).toBe(true);
+    }
+    // Released while a writer waits: the writer goes ahead.
+    const storageWithTime = conditional(directoryStorage(dir, { lockTimeoutMs: 5_000 }));
+    const waiting = storageWithTime.compareAndSet('id', 'v1', 'v2');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await rm(lock);
+    expect(await waiting).toBe(true);
+    expect(await storage.read('id')).toBe('v2');
+  });
+
+  it('an invalidate or a write landing while a compare-and-set publishes waits for it, then wins', async () => {
+    // The window: the swap compared, and is writing its new value. Without the lock, the
+    // invalidate (or write) would land in it and the swap's rename would undo it.
+    const storage = conditional(directoryStorage(dir, { sweepIntervalMs: Number.POSITIVE_INFINITY }));
+    for (const interloper of ['invalidate', 'write'] as const) {
+      await storage.write('id', 'loaded');
+      const shard = dirname(recordPath(dir, 'id'));
+      const { watch } = await import('node:fs');
+      let fired: Promise<void> | undefined;
+      const watcher = watch(shard, (_event, file) => {
+        if (fired || !String(file).endsWith('.tmp')) return;
+        fired = Promise.resolve(interloper === 'invalidate' ? storage.invalidate('id') : storage.write('id', 'written-later'));
+      });
+      try {
+        expect(await storage.compareAndSet('id', 'loaded', 'swapped')).toBe(true);
+        await expect.poll(() => fired !== undefined).toBe(true);
+        await fired;
+      } finally {
+        watcher.close();
+      }
+      expect(await storage.read('id'), interloper).toBe(interloper === 'invalidate' ? undefined : 'written-later');
+    }
+  });
+
+  it('keeps compare-and-set atomic across processes: 3 processes × 25 increments lose nothing', { timeout: 120_000 }, async () => {
+    const storage = conditional(directoryStorage(dir));
+    expect(await storage.create('counter', '[]')).toBe(true);
+    const processes = 3;
+    const times = 25;
+    const children = Array.from({ length: processes }, (_, tag) => child('increment', { dir, key: 'counter', times, tag }));
+    const reports = (await Promise.all(children.map((c) => c.done()))).flat();
+    const final = JSON.parse((await storage.read('counter')) ?? 'null') as string[];
+    const attempts = reports.reduce((sum, r) => sum + Number(r.attempts), 0);
+    if (process.env.SESSIONS_KIT_FIGURES === '1') {
+      console.info(JSON.stringify({ storage: 'directoryStorage', test: 'processes', writers: processes, operations: processes * times, attempts, lost: processes * times - final.length }));
+    }
+    expect(final).toHaveLength(processes * times);
+    expect(new Set(final).size).toBe(processes * times);
+    expect((await listTree(dir)).filter((p) => p.endsWith('.lock') || p.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('a writer killed with SIGKILL mid-loop leaves whole records, and no lock that blocks the session', { timeout: 120_000 }, async () => {
+    const keys = 4;
+    let locksLeft = 0;
+    for (let trial = 0; trial < 5; trial++) {
+      const writer = child('churn', { dir, keys });
+      await writer.until((report) => Number(report.ops) >= 40 + trial * 20);
+      writer.proc.kill('SIGKILL');
+      expect((await writer.exited).signal).toBe('SIGKILL');
+
+      const { records, torn } = await allRecordsWhole(dir);
+      expect(torn, `trial ${trial}`).toEqual([]);
+      expect(records).toBeGreaterThan(0);
+      locksLeft += (await listTree(dir)).filter((p) => p.endsWith('.lock')).length;
+
+      // A fresh storage (a restarted app) reads and swaps every key at once: a lock left by the
+      // dead writer is taken over, not waited out (lockTimeoutMs is far below the 10 s age bound).
+      const fresh = conditional(directoryStorage(dir, { sweepIntervalMs: Number.POSITIVE_INFINITY, lockTimeoutMs: 2_000 }));
+      for (let k = 0; k < keys; k++) {
+        const key = `key-${k}`;
+        const current = await fresh.read(key);
+        const next = wholeValue(trial + 1);
+        if (current === undefined) expect(await fresh.create(key, next)).toBe(true);
+        else expect(await fresh.compareAndSet(key, current, next)).toBe(true);
+        expect(await fresh.read(key)).toBe(next);
+      }
+      expect((await listTree(dir)).filter((p) => p.endsWith('.lock'))).toEqual([]);
+    }
+    if (process.env.SESSIONS_KIT_FIGURES === '1') {
+      console.info(JSON.stringify({ storage: 'directoryStorage', test: 'SIGKILL', trials: 5, locksLeftByKilledWriter: locksLeft, blocked: 0 }));
+    }
+  });
+
+  it('EACCES (a store its user may no longer write): storage errors, the previous record intact', { timeout: 60_000 }, async () => {
+    // Root ignores file modes, so when run as root the calls are made by a child process
+    // running as `nobody`: the kernel itself refuses them, nothing is simulated.
+    const storage = directoryStorage(dir, { sweepIntervalMs: Number.POSITIVE_INFINITY });
+    await storage.write('id', 'previous');
+    const asRoot = process.getuid?.() === 0;
+    const shard = dirname(recordPath(dir, 'id'));
+    if (asRoot) {
+      await chmod(parent, 0o755);
+      for (const path of [dir, shard, recordPath(dir, 'id')]) await chown(path, NOBODY, NOBODY);
+    }
+    await chmod(shard, 0o500);
+    await chmod(dir, 0o500);
+    try {
+      const faults = child('faults', { dir, key: 'id', big: 1_000 }, asRoot ? { uid: NOBODY } : {});
+      const [report] = await faults.done();
+      const outcomes = (report?.outcomes ?? []) as Outcome[];
+      expect(outcomes).toHaveLength(7);
+      for (const outcome of outcomes.filter((o) => o.op !== 'read')) {
+        expect(outcome, outcome.op).toMatchObject({ ok: false, code: 'ERR_SESSION_STORAGE', cause: 'EACCES' });
+      }
+      expect(outcomes.find((o) => o.op === 'read')).toMatchObject({ ok: true, result: 'previous' });
+    } finally {
+      await chmod(dir, 0o700);
+      await chmod(shard, 0o700);
+    }
+    expect(await storage.read('id')).toBe('previous');
+    expect(await storage.read('new-key')).toBeUndefined();
+    expect((await listTree(dir)).filter((p) => p.endsWith('.tmp') || p.endsWith('.lock'))).toEqual([]);
+  });
+
+  it('a full disk: storage errors, the previous record intact, deletes still work, nothing left behind', { timeout: 60_000 }, async () => {
+    // A 1 MB tmpfs mounted in a private mount namespace of the child (as root, or in a user
+    // namespace): really full, and invisible outside. Where namespaces are not allowed, a
+    // file-size limit (RLIMIT_FSIZE) makes the same writes fail half way (EFBIG) instead.
+    await mkdir(dir);
+    const tmpfs = await canMountTmpfs();
+    const how = tmpfs
+      ? { command: ['unshare', ...tmpfs, 'sh', '-c', 'mount -t tmpfs -o size=1m tmpfs "$1" && shift && exec "$@"', 'sh', dir] }
+      : { command: ['sh', '-c', 'ulimit -f 32 && exec "$@"', 'sh'] };
+    // 12 KB left: the lock fits, the 64 KB record does not (it fails half written).
+    const full = child('full-disk', { dir, key: 'id', big: 64 * 1024, leave: 12 * 1024 }, how);
+    const [first, second] = await full.done();
+    const outcomes = (first?.outcomes ?? []) as Outcome[];
+    const cause = tmpfs ? 'ENOSPC' : 'EFBIG';
+    expect(outcomes.map((o) => o.op)).toEqual([
+      'write',
+      'compareAndSet',
+      'create (new key)',
+      'write (new key)',
+      'read',
+      'compareAndSet to undefined',
+      'invalidate',
+    ]);
+    for (const outcome of outcomes.slice(0, 4)) {
+      expect(outcome, outcome.op).toMatchObject({ ok: false, code: 'ERR_SESSION_STORAGE', cause });
+    }
+    expect(outcomes[4]).toMatchObject({ ok: true, result: 'previous' });
+    // Deleting needs no room: a logout still works on a full disk.
+    expect(outcomes[5]).toMatchObject({ ok: true, result: true });
+    expect(outcomes[6]).toMatchObject({ ok: true });
+    expect(second).toMatchObject({ leftovers: [], after: { ok: true }, readBack: 'after' });
+  });
+
+  it('random hostile keys never write outside dir, never share a file, never throw anything else', async () => {
+    const outsideBefore = await readdir(parent);
+    const storage = conditional(directoryStorage(dir, { sweepIntervalMs: Number.POSITIVE_INFINITY }));
+    await fc.assert(
+      fc.asyncProperty(fc.uniqueArray(hostileKey, { minLength: 1, maxLength: 5 }), async (keys) => {
+        for (const [i, key] of keys.entries()) {
+          expect(await storage.create(key, `v${i}`)).toBe(true);
+        }
+        const files = (await listTree(dir)).filter((path) => path.endsWith('.json'));
+        expect(files).toHaveLength(keys.length);
+        for (const path of await listTree(dir)) expect(path).toMatch(/^[0-9a-f]{2}(\/[0-9a-f]{62}\.json)?$/);
+        for (const [i, key] of keys.entries()) expect(await storage.compareAndSet(key, `v${i}`, undefined)).toBe(true);
+        expect((await listTree(dir)).filter((path) => path.endsWith('.json'))).toEqual([]);
+      }),
+      { numRuns: 15 },
+    );
+    expect(await readdir(parent)).toEqual([...outsideBefore, 'store']);
+  });
+
   it('rejects a ttlSeconds that is not a positive number', async () => {
     const storage = directoryStorage(dir);
     await expect(storage.write('id', 'value', 0)).rejects.toBeInstanceOf(RangeError);
@@ -273,5 +601,7 @@ describe('directoryStorage', () => {
     expect(() => directoryStorage('')).toThrow(SessionConfigError);
     expect(() => directoryStorage(dir, { sweepIntervalMs: -1 })).toThrow(SessionConfigError);
     expect(() => directoryStorage(dir, { sweepIntervalMs: Number.NaN })).toThrow(SessionConfigError);
+    expect(() => directoryStorage(dir, { lockTimeoutMs: 0 })).toThrow(SessionConfigError);
+    expect(() => directoryStorage(dir, { lockTimeoutMs: 1.5 })).toThrow(SessionConfigError);
   });
 });

@@ -58,6 +58,20 @@ export function memoryStorage(options: MemoryStorageOptions = {}): SessionStorag
     invalidate(id) {
       cache.delete(id);
     },
+    // Check and change happen in one synchronous call: no other request can run in between.
+    create(id, value, ttlSeconds) {
+      const ttl = ttlSeconds === undefined ? 0 : ttlToMs(ttlSeconds);
+      if (cache.get(id) !== undefined) return false;
+      cache.set(id, value, { ttl });
+      return true;
+    },
+    compareAndSet(id, expected, next, ttlSeconds) {
+      const ttl = ttlSeconds === undefined ? 0 : ttlToMs(ttlSeconds);
+      if (cache.get(id) !== expected) return false;
+      if (next === undefined) cache.delete(id);
+      else cache.set(id, next, { ttl });
+      return true;
+    },
   };
 }
 

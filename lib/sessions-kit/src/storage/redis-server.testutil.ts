@@ -80,11 +80,19 @@ export async function startRedisServer(): Promise<RedisServerHandle | undefined>
   };
 }
 
-/** Spawns the server and waits until it answers; `undefined` if the binary does not exist. */
-async function launch(binary: string, port: number): Promise<ChildProcess | undefined> {
+/**
+ * Spawns `redis-server` on a loopback port, without persistence, and waits until it answers
+ * PING; `undefined` if the binary does not exist. `extraArgs` are appended (cluster options…).
+ *
+ * @example
+ * ```ts
+ * const child = await launch('redis-server', port, ['--cluster-enabled', 'yes']);
+ * ```
+ */
+export async function launch(binary: string, port: number, extraArgs: readonly string[] = []): Promise<ChildProcess | undefined> {
   const child = spawn(
     binary,
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';

@@ -3,7 +3,7 @@ import { type Socket, createServer } from 'node:net';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionConfigError, SessionStorageError } from '../errors.ts';
-import { describeStorageContract } from './contract.testutil.ts';
+import { conditional, describeStorageContract } from './contract.testutil.ts';
 import { type RedisClientLike, type RedisStorage, redisStorage } from './redis.ts';
 import { type RedisServerHandle, freePort, startRedisServer } from './redis-server.testutil.ts';
 
@@ -45,8 +45,20 @@ function defineRedisTests(server: RedisServerHandle): void {
 
   describeStorageContract('redisStorage', async () => {
     // A prefix per test: every test sees an empty store on the shared server.
-    const storage = redisStorage({ url: server.url, prefix: `contract:${randomUUID()}:` });
-    return { storage, cleanup: () => storage.close() };
+    const prefix = `contract:${randomUUID()}:`;
+    const opened = [redisStorage({ url: server.url, prefix })];
+    return {
+      storage: opened[0] as RedisStorage,
+      // Another app instance: its own connection to the same server and prefix.
+      another: () => {
+        const storage = redisStorage({ url: server.url, prefix });
+        opened.push(storage);
+        return storage;
+      },
+      cleanup: async () => {
+        await Promise.all(opened.map((storage) => storage.close()));
+      },
+    };
   });
 
   describe('redisStorage', () => {
@@ -93,6 +105,65 @@ function defineRedisTests(server: RedisServerHandle): void {
       await storage.write('id', 'value');
       expect(await raw.ttl(`${prefix}id`)).toBe(-1);
       await expect(storage.write('id', 'value', 0)).rejects.toBeInstanceOf(RangeError);
+    });
+
+    it('creates with SET NX … EX, leaving an existing key and its expiry untouched', async () => {
+      const prefix = `create:${randomUUID()}:`;
+      const storage = conditional(make({ url: server.url, prefix }));
+      expect(await storage.create('id', 'first', 60)).toBe(true);
+      expect(await raw.get(`${prefix}id`)).toBe('first');
+      expect(await raw.ttl(`${prefix}id`)).toBeGreaterThan(0);
+      expect(await storage.create('id', 'second')).toBe(false);
+      expect(await raw.get(`${prefix}id`)).toBe('first');
+      expect(await raw.ttl(`${prefix}id`)).toBeGreaterThan(0);
+      expect(await storage.create('no-ttl', 'value')).toBe(true);
+      expect(await raw.ttl(`${prefix}no-ttl`)).toBe(-1);
+      await expect(storage.create('bad-ttl', 'value', 0)).rejects.toBeInstanceOf(RangeError);
+      await expect(storage.create('\ud800', 'lone')).rejects.toBeInstanceOf(SessionStorageError);
+    });
+
+    it('swaps with one script: sets the new expiry, clears it without one, deletes on undefined', async () => {
+      const prefix = `swap:${randomUUID()}:`;
+      const storage = conditional(make({ url: server.url, prefix }));
+      await storage.write('id', 'v1');
+      expect(await storage.compareAndSet('id', 'v1', 'v2', 30)).toBe(true);
+      expect(await raw.get(`${prefix}id`)).toBe('v2');
+      const ttl = await raw.ttl(`${prefix}id`);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(30);
+      expect(await storage.compareAndSet('id', 'v2', 'v3')).toBe(true);
+      expect(await raw.ttl(`${prefix}id`)).toBe(-1);
+      expect(await storage.compareAndSet('id', 'v3', undefined)).toBe(true);
+      expect(await raw.exists(`${prefix}id`)).toBe(0);
+      // Lua strings are byte strings: multi-byte text compares exactly.
+      await storage.write('text', 'héllo ✓ 🎉');
+      expect(await storage.compareAndSet('text', 'hello ✓ 🎉', 'x')).toBe(false);
+      expect(await storage.compareAndSet('text', 'héllo ✓ 🎉', 'ok')).toBe(true);
+      expect(await storage.compareAndSet('\ud800', 'a', 'b')).toBe(false);
+    });
+
+    it('sends the script itself only when the server does not have it cached', async () => {
+      const prefix = `script:${randomUUID()}:`;
+      const storage = make({ url: server.url, prefix });
+      await raw.scriptFlush();
+      await storage.write('id', 'v1');
+      expect(await storage.compareAndSet('id', 'v1', 'v2')).toBe(true); // NOSCRIPT, then EVAL
+      const before = await raw.info('commandstats');
+      expect(await storage.compareAndSet('id', 'v2', 'v3')).toBe(true);
+      const after = await raw.info('commandstats');
+      const calls = (info: string, command: string) => Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(info)?.[1] ?? 0);
+      expect(calls(after, 'evalsha') - calls(before, 'evalsha')).toBe(1);
+      expect(calls(after, 'eval') - calls(before, 'eval')).toBe(0);
+      expect(await raw.get(`${prefix}id`)).toBe('v3');
+    });
+
+    it('reports a key of another type as a storage error, not as a mismatch', async () => {
+      const prefix = `wrongtype:${randomUUID()}:`;
+      const storage = conditional(make({ url: server.url, prefix }));
+      await raw.hSet(`${prefix}id`, 'field', 'value');
+      await expect(storage.compareAndSet('id', 'x', 'y')).rejects.toBeInstanceOf(SessionStorageError);
+      await expect(storage.read('id')).rejects.toBeInstanceOf(SessionStorageError);
+      expect(await raw.hGet(`${prefix}id`, 'field')).toBe('value');
     });
 
     it('treats pattern-looking ids as plain keys that touch no other key', async () => {
@@ -161,9 +232,18 @@ function defineRedisTests(server: RedisServerHandle): void {
         get: () => new Promise<never>(() => undefined),
         set: () => new Promise<never>(() => undefined),
         del: () => new Promise<never>(() => undefined),
+        eval: () => new Promise<never>(() => undefined),
+        evalSha: () => new Promise<never>(() => undefined),
       };
-      const storage = redisStorage({ client: stuck, commandTimeoutMs: 200 });
-      for (const call of [storage.read('id'), storage.write('id', 'v'), storage.invalidate('id')]) {
+      const storage = conditional(redisStorage({ client: stuck, commandTimeoutMs: 200 }));
+      const calls = [
+        storage.read('id'),
+        storage.write('id', 'v'),
+        storage.invalidate('id'),
+        storage.create('id', 'v'),
+        storage.compareAndSet('id', 'v', 'w'),
+      ];
+      for (const call of calls) {
         const { error, ms } = await timeRejection(call);
         expect(error).toBeInstanceOf(SessionStorageError);
         expect(ms).toBeLessThan(1_000);
@@ -232,10 +312,13 @@ function defineRedisTests(server: RedisServerHandle): void {
       expect(await storage.read('secret-session-id')).toBe('value');
       await flaky.stop();
 
+      const atomic = conditional(storage);
       const calls = [
         storage.read('secret-session-id'),
         storage.write('secret-session-id', 'value', 60),
         storage.invalidate('secret-session-id'),
+        atomic.create('secret-session-id', 'value', 60),
+        atomic.compareAndSet('secret-session-id', 'value', 'next', 60),
       ];
       for (const call of calls) {
         const { error, ms } = await timeRejection(call);

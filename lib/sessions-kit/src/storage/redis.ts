@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createClient } from 'redis';
 import { SessionConfigError, SessionStorageError } from '../errors.ts';
 import type { SessionStorage } from '../types.ts';
@@ -18,8 +19,13 @@ export interface RedisClientLike {
   readonly isReady?: boolean;
   connect(): Promise<unknown>;
   get(key: string): Promise<string | null>;
-  set(key: string, value: string, options?: { expiration?: { type: 'EX'; value: number } }): Promise<unknown>;
+  /** `SET`; with `condition: 'NX'` it answers null when the key already exists. */
+  set(key: string, value: string, options?: { expiration?: { type: 'EX'; value: number }; condition?: 'NX' }): Promise<unknown>;
   del(key: string): Promise<unknown>;
+  /** `EVAL` of a script on one key (a cluster client routes it by that key). */
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  /** `EVALSHA`: the same, naming a script Redis has cached. */
+  evalSha(sha1: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
 }
 
 /**
@@ -56,7 +62,7 @@ export interface RedisStorageOptions {
  * process.once('SIGTERM', () => void storage.close());
  * ```
  */
-export type RedisStorage = SessionStorage & {
+export type RedisStorage = SessionStorage & Required<Pick<SessionStorage, 'create' | 'compareAndSet'>> & {
   /**
    * Closes the connection the storage opened from `url`, waiting (bounded) for commands in
    * flight. A client passed as `client` is left open: its owner closes it.
@@ -70,12 +76,27 @@ const DEFAULT_COMMAND_TIMEOUT_MS = 2_000;
 /** Longest pause between two reconnection attempts: short, so the store is back soon after Redis is. */
 const MAX_RECONNECT_DELAY_MS = 1_000;
 
+/**
+ * Compare-and-set in one step on the server: nothing runs between the GET and the SET/DEL.
+ * One key only, so it runs on whichever cluster node owns that key.
+ * ARGV: the expected value; then nothing (delete), the new value, or the new value and EX seconds.
+ */
+const COMPARE_AND_SET = `if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if #ARGV == 1 then redis.call('DEL', KEYS[1])
+elseif #ARGV == 2 then redis.call('SET', KEYS[1], ARGV[2])
+else redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3]) end
+return 1`;
+/** Sent instead of the script (EVALSHA): Redis need not receive and hash it on every call. */
+const COMPARE_AND_SET_SHA1 = createHash('sha1').update(COMPARE_AND_SET).digest('hex');
+
 /** A lone surrogate: UTF-8 turns it into U+FFFD, so two different ids would share one key. */
 const ILL_FORMED = /\p{Cs}/u;
 
 /**
  * Sessions stored in Redis under `prefix + id` (plain GET, SET … EX, DEL; never a pattern
- * command), shared by every instance of the app.
+ * command), shared by every instance of the app. `create` is `SET NX`; `compareAndSet` is
+ * one Lua script on the key (EVALSHA), so both are atomic, also through a Redis Cluster client
+ * (`redisStorage({ client: createCluster(…) })`): every command touches a single key.
  *
  * Every call is bounded: it fails with a `SessionStorageError` within the connect and
  * command timeouts when Redis is unreachable or slow, never hangs and never reads as
@@ -214,24 +235,42 @@ export function redisStorage(options: RedisStorageOptions): RedisStorage {
     },
 
     async write(id, value, ttlSeconds) {
-      if (ILL_FORMED.test(id)) {
-        throw new SessionStorageError('redisStorage cannot store an id that is not well-formed Unicode.');
-      }
-      if (ttlSeconds === undefined) {
-        await run('SET', () => client.set(prefix + id, value));
-        return;
-      }
-      if (!Number.isFinite(ttlSeconds) || ttlSeconds <= 0) {
-        throw new RangeError('redisStorage: `ttlSeconds` must be a positive finite number.');
-      }
-      // EX takes whole seconds; rounding up means a session never expires early.
-      const expiration = { type: 'EX', value: Math.ceil(ttlSeconds) } as const;
-      await run('SET', () => client.set(prefix + id, value, { expiration }));
+      refuseIllFormed(id);
+      const seconds = expirySeconds(ttlSeconds);
+      const options = seconds === undefined ? undefined : { expiration: { type: 'EX', value: seconds } as const };
+      await run('SET', () => client.set(prefix + id, value, options));
     },
 
     async invalidate(id) {
       if (ILL_FORMED.test(id)) return;
       await run('DEL', () => client.del(prefix + id));
+    },
+
+    async create(id, value, ttlSeconds) {
+      refuseIllFormed(id);
+      const seconds = expirySeconds(ttlSeconds);
+      const expiration = seconds === undefined ? undefined : ({ type: 'EX', value: seconds } as const);
+      // SET NX answers OK when it stored the value, null when the key exists (an expired key does not).
+      const reply = await run('SET NX', () => client.set(prefix + id, value, { condition: 'NX', expiration }));
+      return reply !== null;
+    },
+
+    async compareAndSet(id, expected, next, ttlSeconds) {
+      const seconds = expirySeconds(ttlSeconds);
+      if (ILL_FORMED.test(id)) return false; // no such key can exist
+      const args = next === undefined ? [expected] : seconds === undefined ? [expected, next] : [expected, next, String(seconds)];
+      const script = { keys: [prefix + id], arguments: args };
+      const reply = await run('EVALSHA', async () => {
+        try {
+          return await client.evalSha(COMPARE_AND_SET_SHA1, script);
+        } catch (err) {
+          // First use on this server (or cluster node), or after SCRIPT FLUSH: send the script
+          // itself, which also caches it. The error code is the reply's first word, by protocol.
+          if (err instanceof Error && err.message.startsWith('NOSCRIPT')) return client.eval(COMPARE_AND_SET, script);
+          throw err;
+        }
+      });
+      return reply === 1;
     },
 
     async close() {
@@ -254,6 +293,21 @@ export function redisStorage(options: RedisStorageOptions): RedisStorage {
       if (!finished) ownClient.destroy();
     },
   };
+}
+
+function refuseIllFormed(id: string): void {
+  if (ILL_FORMED.test(id)) {
+    throw new SessionStorageError('redisStorage cannot store an id that is not well-formed Unicode.');
+  }
+}
+
+/** EX takes whole seconds; rounding up means a session never expires early. */
+function expirySeconds(ttlSeconds: number | undefined): number | undefined {
+  if (ttlSeconds === undefined) return undefined;
+  if (!Number.isFinite(ttlSeconds) || ttlSeconds <= 0) {
+    throw new RangeError('redisStorage: `ttlSeconds` must be a positive finite number.');
+  }
+  return Math.ceil(ttlSeconds);
 }
 
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {

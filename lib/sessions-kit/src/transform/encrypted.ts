@@ -15,15 +15,19 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { CompactEncrypt, compactDecrypt, errors as joseErrors } from 'jose';
-import { fromBase64url, fromUtf8, utf8ToBase64url } from '../internal/encoding.ts';
-import { nodeCrypto } from '../internal/runtime.ts';
+import { assertWellFormedText, fromBase64url, fromUtf8, utf8, utf8ToBase64url } from '../internal/encoding.ts';
+import { type NodeCryptoModule, nodeCrypto } from '../internal/platform.ts';
 import type { ExpiryCarryingTransformer, OpenedValue, SessionTimes, SessionTransformerFactory } from '../types.ts';
-import { MAX_PROTECTED_LENGTH, headerJson, headerPrefix, headerTimes, parseProtectedHeader } from './protected-header.ts';
-import { type DerivedKey, KeyRing, type SecretInput, keyCandidates, normalizeSecrets } from './secrets.ts';
+import { MAX_PROTECTED_LENGTH, headerPrefix, headerTimes, parseProtectedHeader } from './protected-header.ts';
+import { type DerivedKey, type SecretSource, deriveKeys, keyCandidates, onFirstUse, secretsOnFirstUse } from './secrets.ts';
 
 export interface EncryptedOptions {
   /** At least 32 characters. An array rotates keys: the first encrypts, all decrypt. */
-  secret: SecretInput;
+  /**
+   * Or a function returning them, called when a session is first used: `secret: () => process.env.SESSION_SECRET`
+   * lets `next build` run without the secret. A missing secret is likewise checked on first use.
+   */
+  secret: SecretSource;
 }
 
 const FIXED_HEADER = { alg: 'dir', enc: 'A256GCM' } as const;
@@ -31,43 +35,30 @@ const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
 export function encrypted(options: EncryptedOptions): SessionTransformerFactory {
-  const secrets = normalizeSecrets(options?.secret, 'encrypted()');
-  return {
-    kind: 'encrypted',
-    forSession: (wireName) => new JweTransformer(new KeyRing(secrets, wireName, 'sessions-kit jwe')),
-  };
+  const secrets = secretsOnFirstUse(options?.secret, 'encrypted()');
+  return { forSession: (wireName) => jweTransformer(() => deriveKeys(secrets(), wireName, 'sessions-kit jwe')) };
 }
 
-interface NodeKey extends DerivedKey {
-  object: KeyObject;
-  headerPrefix: string;
+interface JweKey extends DerivedKey {
+  /** `{"alg":"dir","enc":"A256GCM","kid":"…"` without the closing brace. */
+  prefix: string;
+  node?: KeyObject;
 }
 
-class JweTransformer implements ExpiryCarryingTransformer {
-  private nodeKeys: NodeKey[] | undefined;
+function jweTransformer(derive: () => Promise<DerivedKey[]>): ExpiryCarryingTransformer {
+  const keys = onFirstUse<JweKey[]>(async () =>
+    (await derive()).map((k) => ({ ...k, prefix: headerPrefix(FIXED_HEADER, k.kid), node: nodeCrypto?.createSecretKey(k.raw) })),
+  );
 
-  constructor(private readonly ring: KeyRing) {
-    const keys = ring.get();
-    if (nodeCrypto && Array.isArray(keys)) {
-      const { createSecretKey } = nodeCrypto;
-      this.nodeKeys = keys.map((k) => ({ ...k, object: createSecretKey(k.raw), headerPrefix: headerPrefix(FIXED_HEADER, k.kid) }));
-    }
+  async function writeWithTimes(value: string, times: SessionTimes | undefined): Promise<string> {
+    assertWellFormedText(value, 'encrypted()');
+    const [key] = (await keys()) as [JweKey];
+    const header = key.prefix + headerTimes(times);
+    if (nodeCrypto && key.node) return sealNode(nodeCrypto, key.node, header, value);
+    return new CompactEncrypt(utf8(value)).setProtectedHeader(JSON.parse(header)).encrypt(key.raw);
   }
 
-  write(value: string): string | Promise<string> {
-    return this.writeWithTimes(value, undefined);
-  }
-
-  async read(value: string): Promise<string | undefined> {
-    return (await this.readWithTimes(value))?.value;
-  }
-
-  writeWithTimes(value: string, times: SessionTimes | undefined): string | Promise<string> {
-    if (this.nodeKeys) return sealNode(value, times, this.nodeKeys[0] as NodeKey);
-    return this.sealJose(value, times);
-  }
-
-  readWithTimes(value: string): OpenedValue | undefined | Promise<OpenedValue | undefined> {
+  async function readWithTimes(value: string): Promise<OpenedValue | undefined> {
     if (typeof value !== 'string' || value.length > MAX_PROTECTED_LENGTH) return undefined;
     const parts = value.split('.');
     if (parts.length !== 5 || parts[1] !== '') return undefined;
@@ -79,84 +70,83 @@ class JweTransformer implements ExpiryCarryingTransformer {
     const ciphertext = fromBase64url(ciphertextB64);
     if (iv?.length !== IV_BYTES || tag?.length !== TAG_BYTES || !ciphertext) return undefined;
 
-    if (this.nodeKeys) {
-      const keys = this.nodeKeys;
-      for (const key of keyCandidates(keys, header.kid)) {
-        const plaintext = openNode(key, headerB64, iv, ciphertext, tag);
-        if (plaintext !== undefined) return opened(plaintext, header.times, key !== keys[0]);
-      }
-      return undefined;
-    }
-    return this.openJose(value, header.kid, header.times);
-  }
-
-  private async sealJose(value: string, times: SessionTimes | undefined): Promise<string> {
-    const [key] = await this.ring.get();
-    const current = key as DerivedKey;
-    const header = JSON.parse(headerJson(FIXED_HEADER, current.kid, times));
-    return new CompactEncrypt(new TextEncoder().encode(value)).setProtectedHeader(header).encrypt(current.raw);
-  }
-
-  private async openJose(value: string, kid: string | undefined, times: SessionTimes): Promise<OpenedValue | undefined> {
-    const keys = await this.ring.get();
-    for (const key of keyCandidates(keys, kid)) {
-      try {
-        const { plaintext } = await compactDecrypt(value, key.raw, {
-          keyManagementAlgorithms: ['dir'],
-          contentEncryptionAlgorithms: ['A256GCM'],
-        });
-        const text = fromUtf8(plaintext);
-        return text === undefined ? undefined : opened(text, times, key !== keys[0]);
-      } catch (error) {
-        // Only a failed decryption means "not this key"; anything else is a bug to surface.
-        if (!(error instanceof joseErrors.JOSEError)) throw error;
+    const all = await keys();
+    for (const key of keyCandidates(all, header.kid)) {
+      const text =
+        nodeCrypto && key.node
+          ? openNode(nodeCrypto, key.node, headerB64, iv, ciphertext, tag)
+          : await openJose(value, key.raw);
+      if (text !== undefined) {
+        return key === all[0] ? { value: text, times: header.times } : { value: text, times: header.times, stale: true };
       }
     }
     return undefined;
   }
+
+  return {
+    writeWithTimes,
+    readWithTimes,
+    write: (value) => writeWithTimes(value, undefined),
+    read: async (value) => (await readWithTimes(value))?.value,
+  };
 }
 
-function opened(value: string, times: SessionTimes, stale: boolean): OpenedValue {
-  return stale ? { value, times, stale } : { value, times };
-}
-
-function sealNode(value: string, times: SessionTimes | undefined, key: NodeKey): string {
-  const crypto = nodeCrypto as NonNullable<typeof nodeCrypto>;
-  const headerB64 = utf8ToBase64url(key.headerPrefix + headerTimes(times));
-  const iv = takeIv();
-  const cipher = crypto.createCipheriv('aes-256-gcm', key.object, iv, { authTagLength: TAG_BYTES });
+function sealNode(crypto: NodeCryptoModule, key: KeyObject, header: string, value: string): string {
+  const headerB64 = utf8ToBase64url(header);
+  const iv = takeIv(crypto);
+  const cipher = crypto.createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(Buffer.from(headerB64, 'latin1'));
-  const first = cipher.update(value, 'utf8');
-  const last = cipher.final();
-  const ciphertext = last.length === 0 ? first : Buffer.concat([first, last]);
+  const ciphertext = Buffer.concat([cipher.update(value, 'utf8'), cipher.final()]);
   return `${headerB64}..${iv.toString('base64url')}.${ciphertext.toString('base64url')}.${cipher.getAuthTag().toString('base64url')}`;
 }
 
-function openNode(key: NodeKey, headerB64: string, iv: Uint8Array, ciphertext: Uint8Array, tag: Uint8Array): string | undefined {
-  const crypto = nodeCrypto as NonNullable<typeof nodeCrypto>;
+function openNode(
+  crypto: NodeCryptoModule,
+  key: KeyObject,
+  headerB64: string,
+  iv: Uint8Array,
+  ciphertext: Uint8Array,
+  tag: Uint8Array,
+): string | undefined {
   // authTagLength pins the tag to 16 bytes: Node otherwise accepts truncated tags.
-  const decipher = crypto.createDecipheriv('aes-256-gcm', key.object, iv, { authTagLength: TAG_BYTES });
+  const decipher = crypto.createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
   decipher.setAAD(Buffer.from(headerB64, 'latin1'));
   decipher.setAuthTag(tag);
   const first = decipher.update(ciphertext);
-  let last: Buffer;
   try {
-    last = decipher.final();
+    return fromUtf8(Buffer.concat([first, decipher.final()]));
   } catch {
     return undefined; // authentication failed: wrong key or tampered value
   }
-  return fromUtf8(last.length === 0 ? first : Buffer.concat([first, last]));
 }
 
-// Drawing 12 random bytes per call costs more than the cipher; draw them in
-// batches. Each IV is used once: the pool is refilled, never rewound.
-const IV_POOL_SIZE = IV_BYTES * 256;
-let ivPool: Buffer | undefined;
-let ivOffset = IV_POOL_SIZE;
+async function openJose(value: string, key: Uint8Array): Promise<string | undefined> {
+  try {
+    const { plaintext } = await compactDecrypt(value, key, {
+      keyManagementAlgorithms: ['dir'],
+      contentEncryptionAlgorithms: ['A256GCM'],
+    });
+    return fromUtf8(plaintext);
+  } catch (error) {
+    // Only a failed decryption means "not this key"; anything else is a bug to surface.
+    if (error instanceof joseErrors.JOSEError) return undefined;
+    throw error;
+  }
+}
 
-function takeIv(): Buffer {
-  if (ivOffset >= IV_POOL_SIZE || !ivPool) {
-    ivPool = (nodeCrypto as NonNullable<typeof nodeCrypto>).randomBytes(IV_POOL_SIZE);
+/**
+ * IVs come from a pooled CSPRNG buffer: one `randomBytes` call costs about 6 µs, a third of a
+ * whole seal+open. Measured (1 KB, CPU time, shared 2-core machine): seal+open 21 µs with the
+ * pool, 35 µs without; codec ratio vs raw AES-GCM 0.90-1.10 with, 0.55-0.68 without (a second,
+ * busier run: 0.59-0.70 with, 0.52-0.77 without). Each IV is used once: refilled, never rewound.
+ */
+const IV_POOL_BYTES = IV_BYTES * 256;
+let ivPool: Buffer | undefined;
+let ivOffset = IV_POOL_BYTES;
+
+function takeIv(crypto: NodeCryptoModule): Buffer {
+  if (!ivPool || ivOffset >= IV_POOL_BYTES) {
+    ivPool = crypto.randomBytes(IV_POOL_BYTES);
     ivOffset = 0;
   }
   const iv = ivPool.subarray(ivOffset, ivOffset + IV_BYTES);

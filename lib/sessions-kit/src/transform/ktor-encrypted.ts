@@ -1,15 +1,8 @@
 import { SessionConfigError } from '../errors.ts';
+import { assertWellFormedText, fromHex, fromUtf8, timingSafeEqual, toHex, utf8 } from '../internal/encoding.ts';
+import { requireNodeCrypto } from '../internal/platform.ts';
 import type { SessionTransformer } from '../types.ts';
-import {
-  bytesToHex,
-  constantTimeEqual,
-  hmacSha256,
-  keyBytes,
-  requireNodeCrypto,
-  utf8Decode,
-  utf8ForWrite,
-  wireHexToBytes,
-} from './ktor-node-crypto.ts';
+import { ktorKeyBytes } from './ktor-key.ts';
 
 export interface KtorEncryptedOptions {
   /** AES key of 16, 24 or 32 bytes (AES-128/192/256): bytes or a hex string. */
@@ -23,8 +16,6 @@ export interface KtorEncryptedOptions {
    * while migrating old cookies.
    */
   backwardCompatibleRead?: boolean;
-  /** Tests only: returns the IV (called with 16). Defaults to secure random bytes. */
-  ivGenerator?: (size: number) => Uint8Array;
 }
 
 /** AES block size, hence the CBC IV size, whatever the key length. */
@@ -71,7 +62,7 @@ const AES_BY_KEY_LENGTH: Readonly<Record<number, string>> = {
  */
 export function ktorEncrypted(options: KtorEncryptedOptions): SessionTransformer {
   const crypto = requireNodeCrypto('ktorEncrypted');
-  const encryptionKeyBytes = keyBytes(options.encryptionKey, 'ktorEncrypted: encryptionKey');
+  const encryptionKeyBytes = ktorKeyBytes(options.encryptionKey, 'ktorEncrypted: encryptionKey');
   const algorithm = AES_BY_KEY_LENGTH[encryptionKeyBytes.length];
   if (algorithm === undefined) {
     throw new SessionConfigError(
@@ -79,11 +70,9 @@ export function ktorEncrypted(options: KtorEncryptedOptions): SessionTransformer
     );
   }
   const encryptionKey = crypto.createSecretKey(encryptionKeyBytes);
-  const signKey = crypto.createSecretKey(keyBytes(options.signKey, 'ktorEncrypted: signKey'));
+  const signKey = crypto.createSecretKey(ktorKeyBytes(options.signKey, 'ktorEncrypted: signKey'));
   const backwardCompatibleRead = options.backwardCompatibleRead === true;
-  const ivGenerator = options.ivGenerator ?? ((size: number): Uint8Array => crypto.randomBytes(size));
-
-  const mac = (bytes: Uint8Array): Uint8Array => hmacSha256(crypto, signKey, bytes);
+  const mac = (bytes: Uint8Array): Uint8Array => crypto.createHmac('sha256', signKey).update(bytes).digest();
 
   /** CBC decryption; PKCS#7 padding removed and checked by Node unless `raw`. */
   const decrypt = (iv: Uint8Array, ciphertext: Uint8Array, raw: boolean): Uint8Array => {
@@ -95,7 +84,7 @@ export function ktorEncrypted(options: KtorEncryptedOptions): SessionTransformer
   /** The authenticated (current) form: the MAC already matched the ciphertext. */
   const openCurrent = (iv: Uint8Array, ciphertext: Uint8Array): string | undefined => {
     try {
-      return utf8Decode(decrypt(iv, ciphertext, false));
+      return fromUtf8(decrypt(iv, ciphertext, false));
     } catch {
       // Bad padding under a valid MAC: only a key holder could have written it.
       return undefined;
@@ -117,32 +106,30 @@ export function ktorEncrypted(options: KtorEncryptedOptions): SessionTransformer
       badPadding |= inPadding & Number(padded[padded.length - i] !== pad);
     }
     const plaintext = padded.subarray(0, badPadding ? padded.length : padded.length - pad);
-    const macOk = constantTimeEqual(crypto, mac(plaintext), given);
+    const macOk = timingSafeEqual(mac(plaintext), given);
     if (badPadding || !macOk) return undefined;
-    return utf8Decode(plaintext);
+    return fromUtf8(plaintext);
   };
 
   return {
     write(value: string): string {
-      const iv = ivGenerator(BLOCK_BYTES);
-      if (!(iv instanceof Uint8Array) || iv.length !== BLOCK_BYTES) {
-        throw new SessionConfigError(`ktorEncrypted: ivGenerator must return ${BLOCK_BYTES} bytes.`);
-      }
+      assertWellFormedText(value, 'ktorEncrypted');
+      const iv = crypto.randomBytes(BLOCK_BYTES);
       const cipher = crypto.createCipheriv(algorithm, encryptionKey, iv);
-      const ciphertext = concat(cipher.update(utf8ForWrite(value, 'ktorEncrypted')), cipher.final());
-      return `${bytesToHex(iv)}/${bytesToHex(ciphertext)}:${bytesToHex(mac(ciphertext))}`;
+      const ciphertext = concat(cipher.update(utf8(value)), cipher.final());
+      return `${toHex(iv)}/${toHex(ciphertext)}:${toHex(mac(ciphertext))}`;
     },
 
     read(transported: string): string | undefined {
       const parts = WIRE_FORMAT.exec(transported);
       if (!parts) return undefined;
       // The regex guarantees well-formed lowercase hex of the right lengths.
-      const iv = wireHexToBytes(parts[1] ?? '');
-      const ciphertext = wireHexToBytes(parts[2] ?? '');
-      const given = wireHexToBytes(parts[3] ?? '');
+      const iv = fromHex(parts[1] ?? '');
+      const ciphertext = fromHex(parts[2] ?? '');
+      const given = fromHex(parts[3] ?? '');
       if (!iv || !ciphertext || !given) return undefined;
 
-      if (constantTimeEqual(crypto, mac(ciphertext), given)) return openCurrent(iv, ciphertext);
+      if (timingSafeEqual(mac(ciphertext), given)) return openCurrent(iv, ciphertext);
       return backwardCompatibleRead ? openLegacy(iv, ciphertext, given) : undefined;
     },
   };

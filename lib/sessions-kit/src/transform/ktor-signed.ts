@@ -1,15 +1,7 @@
+import { fromHex, isWellFormedText, assertWellFormedText, timingSafeEqual, toHex, utf8 } from '../internal/encoding.ts';
+import { requireNodeCrypto } from '../internal/platform.ts';
 import type { SessionTransformer } from '../types.ts';
-import {
-  bytesToHex,
-  constantTimeEqual,
-  hmacSha256,
-  isWellFormedText,
-  keyBytes,
-  requireNodeCrypto,
-  utf8,
-  utf8ForWrite,
-  wireHexToBytes,
-} from './ktor-node-crypto.ts';
+import { ktorKeyBytes } from './ktor-key.ts';
 
 export interface KtorSignedOptions {
   /** The HMAC key: bytes, or a hex string (what Ktor's `hex("...")` takes). Must not be empty. */
@@ -40,25 +32,23 @@ const MAC_HEX_LENGTH = 64;
  */
 export function ktorSigned(options: KtorSignedOptions): SessionTransformer {
   const crypto = requireNodeCrypto('ktorSigned');
-  const key = crypto.createSecretKey(keyBytes(options.key, 'ktorSigned: key'));
+  const key = crypto.createSecretKey(ktorKeyBytes(options.key, 'ktorSigned: key'));
+  const mac = (value: string): Uint8Array => crypto.createHmac('sha256', key).update(utf8(value)).digest();
 
   return {
     write(value: string): string {
-      return `${value}/${bytesToHex(hmacSha256(crypto, key, utf8ForWrite(value, 'ktorSigned')))}`;
+      assertWellFormedText(value, 'ktorSigned');
+      return `${value}/${toHex(mac(value))}`;
     },
 
     read(transported: string): string | undefined {
       const slash = transported.lastIndexOf('/');
-      if (slash < 0) return undefined;
-      const macHex = transported.slice(slash + 1);
-      if (macHex.length !== MAC_HEX_LENGTH) return undefined;
-      const given = wireHexToBytes(macHex);
-      if (!given) return undefined;
+      if (slash < 0 || transported.length - slash - 1 !== MAC_HEX_LENGTH) return undefined;
+      const given = fromHex(transported.slice(slash + 1));
       const value = transported.slice(0, slash);
       // A lone surrogate would be signed as U+FFFD: the string we return would differ from the one signed.
-      if (!isWellFormedText(value)) return undefined;
-      const expected = hmacSha256(crypto, key, utf8(value));
-      return constantTimeEqual(crypto, expected, given) ? value : undefined;
+      if (!given || !isWellFormedText(value)) return undefined;
+      return timingSafeEqual(mac(value), given) ? value : undefined;
     },
   };
 }

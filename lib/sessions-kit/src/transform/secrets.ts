@@ -9,11 +9,14 @@
  */
 import { SessionConfigError } from '../errors.ts';
 import { type Bytes, toBase64url, utf8 } from '../internal/encoding.ts';
-import { nodeCrypto } from '../internal/runtime.ts';
+import { nodeCrypto } from '../internal/platform.ts';
 
 export const MIN_SECRET_LENGTH = 32;
 
 export type SecretInput = string | readonly string[] | undefined;
+
+/** A secret (or several), or a function that returns them when a session is first used. */
+export type SecretSource = SecretInput | (() => SecretInput);
 
 const HOW_TO_MAKE_ONE = 'Generate one with: openssl rand -base64 32';
 
@@ -33,6 +36,43 @@ export function normalizeSecrets(secret: SecretInput, what: string): string[] {
   return list;
 }
 
+/** Unset, empty, or only empty entries (`SESSION_SECRET=` split on commas gives `['']`). */
+function isMissing(secret: SecretInput): boolean {
+  return secret === undefined || (typeof secret === 'string' ? secret === '' : secret.every((s) => s === ''));
+}
+
+/**
+ * The secrets behind one transformer, as a function called on first use. A secret given
+ * directly is checked now, so a short one fails at boot. A function, or a missing secret,
+ * is resolved when a session is first read or written: `next build` imports the session
+ * definitions but uses no session, so it needs no secret; a server without one fails at its
+ * first use (apps stop at start-up by checking in `instrumentation.ts`).
+ */
+export function secretsOnFirstUse(source: SecretSource, what: string): () => string[] {
+  if (typeof source === 'function') return () => normalizeSecrets(source(), what);
+  if (isMissing(source)) return () => normalizeSecrets(source, what);
+  const list = normalizeSecrets(source, what);
+  return () => list;
+}
+
+/**
+ * Runs `load` once, on the first call, and keeps its result; a failure is not kept, so a
+ * secret that shows up later (or a fixed configuration) is picked up on the next call.
+ */
+export function onFirstUse<T>(load: () => Promise<T>): () => Promise<T> {
+  let loaded: Promise<T> | undefined;
+  return () => {
+    if (!loaded) {
+      const attempt = (async () => load())();
+      loaded = attempt;
+      attempt.catch(() => {
+        if (loaded === attempt) loaded = undefined;
+      });
+    }
+    return loaded;
+  };
+}
+
 export interface DerivedKey {
   /** Short public identifier of the key: base64url(SHA-256(key)), first 8 characters. */
   kid: string;
@@ -41,17 +81,12 @@ export interface DerivedKey {
 
 export type KeyPurpose = 'sessions-kit jwe' | 'sessions-kit jws';
 
-/** Derives the key synchronously on Node, through Web Crypto elsewhere. */
-export function deriveKey(secret: string, wireName: string, info: KeyPurpose): DerivedKey | Promise<DerivedKey> {
+/** Derives one key: node:crypto when present (much faster to start), Web Crypto otherwise. */
+export async function deriveKey(secret: string, wireName: string, info: KeyPurpose): Promise<DerivedKey> {
   if (nodeCrypto) {
     const raw = new Uint8Array(nodeCrypto.hkdfSync('sha256', secret, wireName, info, 32));
-    const kid = nodeCrypto.createHash('sha256').update(raw).digest('base64url').slice(0, 8);
-    return { kid, raw };
+    return { kid: nodeCrypto.createHash('sha256').update(raw).digest('base64url').slice(0, 8), raw };
   }
-  return deriveKeyWebCrypto(secret, wireName, info);
-}
-
-async function deriveKeyWebCrypto(secret: string, wireName: string, info: KeyPurpose): Promise<DerivedKey> {
   const ikm = await crypto.subtle.importKey('raw', utf8(secret), 'HKDF', false, ['deriveBits']);
   const bits = await crypto.subtle.deriveBits(
     { name: 'HKDF', hash: 'SHA-256', salt: utf8(wireName), info: utf8(info) },
@@ -63,21 +98,9 @@ async function deriveKeyWebCrypto(secret: string, wireName: string, info: KeyPur
   return { kid: toBase64url(digest).slice(0, 8), raw };
 }
 
-/** The keys for one session, current first, derived once and cached. */
-export class KeyRing {
-  private readonly keys: Promise<DerivedKey[]> | DerivedKey[];
-
-  constructor(secrets: string[], wireName: string, info: KeyPurpose) {
-    const derived = secrets.map((s) => deriveKey(s, wireName, info));
-    this.keys = derived.some((k) => k instanceof Promise)
-      ? Promise.all(derived)
-      : (derived as DerivedKey[]);
-  }
-
-  /** Synchronously available on Node; a Promise the first time elsewhere. */
-  get(): DerivedKey[] | Promise<DerivedKey[]> {
-    return this.keys;
-  }
+/** The keys for one session, current first. */
+export function deriveKeys(secrets: string[], wireName: string, info: KeyPurpose): Promise<DerivedKey[]> {
+  return Promise.all(secrets.map((s) => deriveKey(s, wireName, info)));
 }
 
 /** With a `kid` only that key is tried; without one (a value from another JOSE library) each key is. */

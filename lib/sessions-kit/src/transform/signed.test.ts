@@ -3,6 +3,7 @@
  * tampering, readable payload, key rotation and expiry.
  */
 import { createHmac } from 'node:crypto';
+import fc from 'fast-check';
 import * as jose from 'jose';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cookie, defineSessions, header, signed } from '../index.ts';
@@ -24,6 +25,8 @@ import {
   wireValue,
   exchange,
 } from '../test-helpers.testutil.ts';
+import { jwsLayout, mutationOf } from './mutations.testutil.ts';
+import { nonStrictHeaders, signJwsRaw } from './protected-values.testutil.ts';
 
 interface Cart {
   items: { sku: string; qty: number }[];
@@ -121,6 +124,12 @@ describe('jose interop', () => {
     expect((await readWith(value)).result).toEqual(DATA);
   });
 
+  it('a jose value with our fields in another order opens (the header is not re-serialized)', async () => {
+    const value = await joseSign(JSON_DATA, KEY, { exp: nowSeconds() + 60, kid: KID, alg: 'HS256' } as jose.CompactJWSHeaderParameters);
+    expect(Object.keys(decodeJsonSegment(value.split('.')[0] as string))).toEqual(['exp', 'kid', 'alg']);
+    expect((await readWith(value)).result).toEqual(DATA);
+  });
+
   it('header sessions carry the same format', async () => {
     const sessions = defineSessions({ h: header<Cart>({ name: 'X-Cart', transform: signed({ secret: SECRET }) }) });
     const { response } = await exchange(sessions, {}, (s) => s.set('h', DATA));
@@ -176,6 +185,16 @@ describe('tampering reads as no session', () => {
     }
     // Unsigned (empty MAC).
     expect((await readWith(`${control.split('.').slice(0, 2).join('.')}.`)).result).toBeUndefined();
+  });
+
+  it('authentic values whose header is not in the one strict spelling', async () => {
+    const exp = nowSeconds() + 3600;
+    expect((await readWith(signJwsRaw(`{"alg":"HS256","kid":"${KID}","exp":${exp}}`, JSON_DATA, KEY))).result).toEqual(DATA);
+    for (const [label, headerJson] of nonStrictHeaders('"alg":"HS256"', exp)) {
+      const r = await readWith(signJwsRaw(headerJson, JSON_DATA, KEY));
+      expect(r.result, label).toBeUndefined();
+      expect(r.cleared, label).toBe(true);
+    }
   });
 
   it('a truncated MAC, extra segments, garbage', async () => {
@@ -252,5 +271,55 @@ describe('expiry', () => {
   it('exp in the past is refused even when the session has no lifetime (maxAge: null)', async () => {
     const value = await joseSign(JSON_DATA, KEY, { alg: 'HS256', exp: nowSeconds() - 60 } as jose.CompactJWSHeaderParameters);
     expect((await readWith(value, sessionsWith(SECRET, null))).result).toBeUndefined();
+  });
+});
+
+describe('signed().forSession used on its own', () => {
+  const t = signed({ secret: SECRET }).forSession('s');
+  const key = deriveKey(SECRET, 's', 'jws');
+
+  it('keeps a leading BOM: U+FEFF is data, signed as its UTF-8 bytes', async () => {
+    for (const text of ['\uFEFFhello', '\uFEFF', 'a\uFEFF']) expect(await t.read(await t.write(text))).toBe(text);
+    const value = await t.write('\uFEFFhello');
+    expect([...fromB64url(value.split('.')[1] as string)]).toEqual([0xef, 0xbb, 0xbf, ...Buffer.from('hello')]);
+    const fromJose = await joseSign('\uFEFFhello', key, { alg: 'HS256' });
+    expect(await t.read(fromJose)).toBe('\uFEFFhello');
+  });
+
+  it('refuses to write text with a lone surrogate (UTF-8 would alter it)', async () => {
+    await expect(Promise.resolve(t.write('a\uD800b'))).rejects.toMatchObject({ code: 'ERR_SESSION_DATA' });
+  });
+
+  it('read rejects without throwing', async () => {
+    for (const bad of ['', 'x', '..', '...', 'a'.repeat(5000), '\uD800.a.b']) {
+      await expect(Promise.resolve(t.read(bad))).resolves.toBeUndefined();
+    }
+  });
+});
+
+describe('properties', () => {
+  const t = signed({ secret: SECRET }).forSession('cart');
+
+  it('mutations in every segment (header, payload, mac) never throw and never open', async () => {
+    const original = await t.write(JSON_DATA);
+    await fc.assert(
+      fc.asyncProperty(mutationOf(original, jwsLayout), async (mutation) => {
+        fc.pre(mutation.value !== original);
+        expect(await t.read(mutation.value)).toBeUndefined();
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('through get: a mutated cookie reads as no session, never an exception', async () => {
+    const original = await ourValue();
+    await fc.assert(
+      fc.asyncProperty(mutationOf(original, jwsLayout), async (mutation) => {
+        fc.pre(mutation.value !== original && !/\p{Cs}/u.test(mutation.value));
+        // Percent-encoded as a cookie must be; lone surrogates cannot be (see the property above).
+        expect((await readWith(encodeURIComponent(mutation.value))).result).toBeUndefined();
+      }),
+      { numRuns: 150 },
+    );
   });
 });

@@ -11,72 +11,58 @@
  *     transform: signed({ secret: process.env.SESSION_SECRET }) }),
  * });
  */
-import type { KeyObject } from 'node:crypto';
-import { fromBase64url, fromUtf8, timingSafeEqual, toBase64url, utf8, utf8ToBase64url } from '../internal/encoding.ts';
-import { nodeCrypto } from '../internal/runtime.ts';
+import { assertWellFormedText, fromBase64url, fromUtf8, timingSafeEqual, toBase64url, utf8, utf8ToBase64url } from '../internal/encoding.ts';
+import { nodeCrypto } from '../internal/platform.ts';
 import type { ExpiryCarryingTransformer, OpenedValue, SessionTimes, SessionTransformerFactory } from '../types.ts';
 import { MAX_PROTECTED_LENGTH, headerPrefix, headerTimes, parseProtectedHeader } from './protected-header.ts';
-import { type DerivedKey, KeyRing, type SecretInput, keyCandidates, normalizeSecrets } from './secrets.ts';
+import { type DerivedKey, type SecretSource, deriveKeys, keyCandidates, onFirstUse, secretsOnFirstUse } from './secrets.ts';
 
 export interface SignedOptions {
   /** At least 32 characters. An array rotates keys: the first signs, all verify. */
-  secret: SecretInput;
+  /**
+   * Or a function returning them, called when a session is first used: `secret: () => process.env.SESSION_SECRET`
+   * lets `next build` run without the secret. A missing secret is likewise checked on first use.
+   */
+  secret: SecretSource;
 }
 
 const FIXED_HEADER = { alg: 'HS256' } as const;
 const MAC_BYTES = 32;
 
 export function signed(options: SignedOptions): SessionTransformerFactory {
-  const secrets = normalizeSecrets(options?.secret, 'signed()');
-  return {
-    kind: 'signed',
-    forSession: (wireName) => new JwsTransformer(new KeyRing(secrets, wireName, 'sessions-kit jws')),
-  };
+  const secrets = secretsOnFirstUse(options?.secret, 'signed()');
+  return { forSession: (wireName) => jwsTransformer(() => deriveKeys(secrets(), wireName, 'sessions-kit jws')) };
 }
 
 interface MacKey extends DerivedKey {
-  headerPrefix: string;
-  node?: KeyObject;
-  web?: Promise<CryptoKey>;
+  /** `{"alg":"HS256","kid":"…"` without the closing brace. */
+  prefix: string;
+  /** HMAC-SHA256 of the JWS signing input (ASCII: two base64url segments and a dot). */
+  mac(input: string): Uint8Array | Promise<Uint8Array>;
 }
 
-class JwsTransformer implements ExpiryCarryingTransformer {
-  private readonly keys: MacKey[] | Promise<MacKey[]>;
+async function macKey(key: DerivedKey): Promise<MacKey> {
+  const prefix = headerPrefix(FIXED_HEADER, key.kid);
+  if (nodeCrypto) {
+    const { createHmac, createSecretKey } = nodeCrypto;
+    const secret = createSecretKey(key.raw);
+    return { ...key, prefix, mac: (input) => createHmac('sha256', secret).update(input, 'latin1').digest() };
+  }
+  const web = await crypto.subtle.importKey('raw', key.raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  return { ...key, prefix, mac: async (input) => new Uint8Array(await crypto.subtle.sign('HMAC', web, utf8(input))) };
+}
 
-  constructor(ring: KeyRing) {
-    const prepare = (keys: DerivedKey[]): MacKey[] =>
-      keys.map((k) =>
-        nodeCrypto
-          ? { ...k, headerPrefix: headerPrefix(FIXED_HEADER, k.kid), node: nodeCrypto.createSecretKey(k.raw) }
-          : {
-              ...k,
-              headerPrefix: headerPrefix(FIXED_HEADER, k.kid),
-              web: crypto.subtle.importKey('raw', k.raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']),
-            },
-      );
-    const keys = ring.get();
-    this.keys = Array.isArray(keys) ? prepare(keys) : keys.then(prepare);
+function jwsTransformer(derive: () => Promise<DerivedKey[]>): ExpiryCarryingTransformer {
+  const keys = onFirstUse(async () => Promise.all((await derive()).map(macKey)));
+
+  async function writeWithTimes(value: string, times: SessionTimes | undefined): Promise<string> {
+    assertWellFormedText(value, 'signed()');
+    const [key] = (await keys()) as [MacKey];
+    const input = `${utf8ToBase64url(key.prefix + headerTimes(times))}.${utf8ToBase64url(value)}`;
+    return `${input}.${toBase64url(await key.mac(input))}`;
   }
 
-  write(value: string): string | Promise<string> {
-    return this.writeWithTimes(value, undefined);
-  }
-
-  async read(value: string): Promise<string | undefined> {
-    return (await this.readWithTimes(value))?.value;
-  }
-
-  writeWithTimes(value: string, times: SessionTimes | undefined): string | Promise<string> {
-    const sign = (keys: MacKey[]): string | Promise<string> => {
-      const key = keys[0] as MacKey;
-      const input = `${utf8ToBase64url(key.headerPrefix + headerTimes(times))}.${utf8ToBase64url(value)}`;
-      const mac = macOf(key, input);
-      return mac instanceof Promise ? mac.then((m) => `${input}.${toBase64url(m)}`) : `${input}.${toBase64url(mac)}`;
-    };
-    return Array.isArray(this.keys) ? sign(this.keys) : this.keys.then(sign);
-  }
-
-  readWithTimes(value: string): OpenedValue | undefined | Promise<OpenedValue | undefined> {
+  async function readWithTimes(value: string): Promise<OpenedValue | undefined> {
     if (typeof value !== 'string' || value.length > MAX_PROTECTED_LENGTH) return undefined;
     const parts = value.split('.');
     if (parts.length !== 3) return undefined;
@@ -86,31 +72,20 @@ class JwsTransformer implements ExpiryCarryingTransformer {
     const payload = fromBase64url(payloadB64);
     if (!header || mac?.length !== MAC_BYTES || !payload) return undefined;
     const input = `${headerB64}.${payloadB64}`;
-
-    const accept = (key: MacKey, keys: MacKey[]): OpenedValue | undefined => {
+    const all = await keys();
+    for (const key of keyCandidates(all, header.kid)) {
+      if (!timingSafeEqual(await key.mac(input), mac)) continue;
       const text = fromUtf8(payload);
       if (text === undefined) return undefined;
-      return key === keys[0] ? { value: text, times: header.times } : { value: text, times: header.times, stale: true };
-    };
-    if (Array.isArray(this.keys)) {
-      // Synchronous on Node: no microtask per request for the common case.
-      for (const key of keyCandidates(this.keys, header.kid)) {
-        if (timingSafeEqual(macOf(key, input) as Uint8Array, mac)) return accept(key, this.keys);
-      }
-      return undefined;
+      return key === all[0] ? { value: text, times: header.times } : { value: text, times: header.times, stale: true };
     }
-    return this.keys.then(async (keys) => {
-      for (const key of keyCandidates(keys, header.kid)) {
-        if (timingSafeEqual(await macOf(key, input), mac)) return accept(key, keys);
-      }
-      return undefined;
-    });
+    return undefined;
   }
-}
 
-function macOf(key: MacKey, input: string): Uint8Array | Promise<Uint8Array> {
-  if (key.node && nodeCrypto) return nodeCrypto.createHmac('sha256', key.node).update(input, 'latin1').digest();
-  return (key.web as Promise<CryptoKey>).then(
-    async (k) => new Uint8Array(await crypto.subtle.sign('HMAC', k, utf8(input))),
-  );
+  return {
+    writeWithTimes,
+    readWithTimes,
+    write: (value) => writeWithTimes(value, undefined),
+    read: async (value) => (await readWithTimes(value))?.value,
+  };
 }

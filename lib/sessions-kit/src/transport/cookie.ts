@@ -7,14 +7,15 @@
  *   user_session: cookie<User>({ transform: encrypted({ secret }), cookie: { maxAge: 3600, sameSite: 'strict' } }),
  * });
  */
-import { serialize } from 'cookie';
-import type { AnySessionDefinition, SessionBehaviour, SessionDefinition } from '../definition.ts';
-import { SessionConfigError, SessionTooLargeError } from '../errors.ts';
-import { isProduction } from '../internal/runtime.ts';
-import { MAX_WIRE_BYTES, type Outgoing, type RequestSource, type SessionTransport, TOKEN } from './transport.ts';
+import { SessionConfigError } from '../errors.ts';
+import { isProduction } from '../internal/platform.ts';
+import { assertFitsWire, checkSeconds } from '../limits.ts';
+import type { AnySessionDefinition, SessionBehaviour, SessionDefinition } from '../session-definition.ts';
+import type { CookieWriteOptions, ResolvedCookie, SameSite, SessionIO } from '../session-io.ts';
+import { type Outgoing, type SessionTransport, TOKEN } from './transport.ts';
 import { encodeCookieValue } from './wire-encoding.ts';
 
-export type SameSite = 'lax' | 'strict' | 'none';
+export type { ResolvedCookie, SameSite } from '../session-io.ts';
 
 export interface CookieAttributes {
   /** Seconds; default 7 days; `null` for a browser-session cookie. Clamped to 400 days. */
@@ -54,9 +55,7 @@ export const MAX_COOKIE_AGE = 400 * 24 * 3600;
 export function cookie<T>(options: CookieSessionOptions<T> = {}): CookieSessionDefinition<T> {
   const attributes = options.cookie ?? {};
   const { maxAge, sameSite, path, domain } = attributes;
-  if (maxAge !== undefined && maxAge !== null && !(Number.isInteger(maxAge) && maxAge > 0)) {
-    throw new SessionConfigError(`cookie.maxAge must be a positive whole number of seconds or null, not ${maxAge}.`);
-  }
+  checkSeconds('cookie.maxAge', maxAge, true);
   if (sameSite !== undefined && !['lax', 'strict', 'none'].includes(sameSite)) {
     throw new SessionConfigError(`cookie.sameSite must be 'lax', 'strict' or 'none', not ${String(sameSite)}.`);
   }
@@ -73,17 +72,6 @@ export function isCookieDefinition(d: AnySessionDefinition): d is CookieSessionD
   return d.transport === 'cookie';
 }
 
-/** Resolved attributes, checked against the cookie prefix rules. */
-export interface ResolvedCookie {
-  name: string;
-  maxAge: number | null;
-  path: string;
-  domain?: string;
-  secure: boolean;
-  httpOnly: boolean;
-  sameSite: SameSite;
-  partitioned: boolean;
-}
 
 export function resolveCookie(sessionName: string, attributes: CookieAttributes = {}): ResolvedCookie {
   const name = attributes.name ?? sessionName;
@@ -121,63 +109,40 @@ export class CookieTransport implements SessionTransport {
   readonly kind = 'cookie';
   readonly wireName: string;
 
-  /** Attributes of a live cookie with the configured Max-Age: the same on every response, so built once. */
-  private readonly liveSuffix: string;
-
   constructor(readonly attributes: ResolvedCookie) {
     this.wireName = attributes.name;
-    this.liveSuffix = this.serializeWith('', attributes.maxAge).slice(attributes.name.length + 1);
   }
 
-  /** The source has already decoded the cookie value once (`cookie.parse`, Next's cookie store). */
-  receive(source: RequestSource): string | undefined {
-    const value = source.cookie(this.wireName);
-    return value === undefined || value === '' ? undefined : value;
+  receive(io: SessionIO): string | undefined {
+    const value = io.cookie(this.wireName);
+    return value === '' ? undefined : value;
   }
 
   assertFits(sessionName: string, value: string): void {
-    const size = this.wireName.length + 1 + this.encode(value).length;
-    if (size > MAX_WIRE_BYTES) throw new SessionTooLargeError(sessionName, size, MAX_WIRE_BYTES);
+    assertFitsWire(sessionName, this.wireName.length + 1 + encodeCookieValue(value).length);
   }
 
-  apply(outgoing: Outgoing, headers: Headers): void {
-    headers.append('Set-Cookie', this.setCookie(outgoing));
+  send(io: SessionIO, outgoing: Outgoing): void {
+    if (outgoing.kind === 'clear') io.setCookie(this.wireName, '', this.options(0));
+    else io.setCookie(this.wireName, outgoing.value, this.options(outgoing.maxAge));
   }
 
-  setCookie(outgoing: Outgoing): string {
-    if (outgoing.kind === 'clear') return this.serializeWith('', 0);
-    if (outgoing.maxAge === this.attributes.maxAge) return `${this.wireName}=${this.encode(outgoing.value)}${this.liveSuffix}`;
-    return this.serializeWith(outgoing.value, outgoing.maxAge);
+  private options(maxAge: number | null): CookieWriteOptions {
+    return cookieWriteOptions(this.attributes, maxAge);
   }
+}
 
-  /** `set` checks the size and the response then sends the same value: encode it once. */
-  private lastRaw: string | undefined;
-  private lastEncoded = '';
-  private encode(value: string): string {
-    if (value !== this.lastRaw) {
-      this.lastEncoded = encodeCookieValue(value);
-      this.lastRaw = value;
-    }
-    return this.lastEncoded;
-  }
-
-  private serializeWith(value: string, maxAge: number | null): string {
-    return serialize(this.attributes.name, value, { encode: encodeCookieValue, ...this.options(maxAge) });
-  }
-
-  /** The Set-Cookie attributes for a cookie living `maxAge` seconds (0 clears; null: browser session). */
-  options(maxAge: number | null) {
-    const a = this.attributes;
-    return {
-      maxAge: maxAge ?? undefined,
-      // Old clients ignore Max-Age=0 without an Expires in the past.
-      expires: maxAge === 0 ? new Date(0) : undefined,
-      path: a.path,
-      domain: a.domain,
-      secure: a.secure,
-      httpOnly: a.httpOnly,
-      sameSite: a.sameSite,
-      partitioned: a.partitioned,
-    };
-  }
+/** The Set-Cookie attributes for a cookie living `maxAge` seconds (0 clears; null: browser session). */
+export function cookieWriteOptions(a: ResolvedCookie, maxAge: number | null): CookieWriteOptions {
+  return {
+    maxAge: maxAge ?? undefined,
+    // Old clients ignore Max-Age=0 without an Expires in the past.
+    expires: maxAge === 0 ? new Date(0) : undefined,
+    path: a.path,
+    domain: a.domain,
+    secure: a.secure,
+    httpOnly: a.httpOnly,
+    sameSite: a.sameSite,
+    partitioned: a.partitioned,
+  };
 }

@@ -8,10 +8,12 @@
  *   cart_session: header<Cart>({ name: 'X-Cart-Session', storage: memoryStorage(), transform: signed({ secret }) }),
  * });
  */
-import type { SessionBehaviour, SessionDefinition } from '../definition.ts';
-import { SessionConfigError, SessionTooLargeError } from '../errors.ts';
+import { SessionConfigError } from '../errors.ts';
+import { assertFitsWire, checkSeconds } from '../limits.ts';
+import type { SessionBehaviour, SessionDefinition } from '../session-definition.ts';
+import type { SessionIO } from '../session-io.ts';
 import { DEFAULT_MAX_AGE } from './cookie.ts';
-import { MAX_WIRE_BYTES, type Outgoing, type RequestSource, type SessionTransport, TOKEN } from './transport.ts';
+import { type Outgoing, type SessionTransport, TOKEN } from './transport.ts';
 import { decodeWireValue, encodeHeaderValue } from './wire-encoding.ts';
 
 export interface HeaderSessionOptions<T> extends SessionBehaviour<T> {
@@ -27,10 +29,7 @@ export interface HeaderSessionDefinition<T> extends SessionDefinition<T> {
 }
 
 export function header<T>(options: HeaderSessionOptions<T> = {}): HeaderSessionDefinition<T> {
-  const { maxAge } = options;
-  if (maxAge !== undefined && maxAge !== null && !(Number.isInteger(maxAge) && maxAge > 0)) {
-    throw new SessionConfigError(`header maxAge must be a positive whole number of seconds or null, not ${maxAge}.`);
-  }
+  checkSeconds('header maxAge', options.maxAge, true);
   return { transport: 'header', options };
 }
 
@@ -47,25 +46,17 @@ export class HeaderTransport implements SessionTransport {
     }
   }
 
-  receive(source: RequestSource): string | undefined {
-    const raw = source.header(this.wireName);
+  receive(io: SessionIO): string | undefined {
+    const raw = io.header(this.wireName);
     return raw === undefined || raw === '' ? undefined : decodeWireValue(raw);
   }
 
   assertFits(sessionName: string, value: string): void {
-    const size = this.wireName.length + 2 + encodeHeaderValue(value).length;
-    if (size > MAX_WIRE_BYTES) throw new SessionTooLargeError(sessionName, size, MAX_WIRE_BYTES);
+    assertFitsWire(sessionName, this.wireName.length + 2 + encodeHeaderValue(value).length);
   }
 
-  apply(outgoing: Outgoing, headers: Headers): void {
+  send(io: SessionIO, outgoing: Outgoing): void {
     // An empty header is the clear signal.
-    headers.set(this.wireName, outgoing.kind === 'clear' ? '' : encodeHeaderValue(outgoing.value));
-    appendToken(headers, 'Access-Control-Expose-Headers', this.wireName);
+    io.setHeader(this.wireName, outgoing.kind === 'clear' ? '' : encodeHeaderValue(outgoing.value));
   }
-}
-
-function appendToken(headers: Headers, name: string, token: string): void {
-  const current = headers.get(name);
-  if (!current) headers.set(name, token);
-  else if (!current.toLowerCase().split(/\s*,\s*/).includes(token.toLowerCase())) headers.set(name, `${current}, ${token}`);
 }

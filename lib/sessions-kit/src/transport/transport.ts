@@ -1,11 +1,5 @@
 /** The first and last stage of the pipeline: where the session string travels. */
-
-/** Read access to what the client sent. Built from a `Request` or from `next/headers`. */
-export interface RequestSource {
-  /** The cookie's value, percent-decoded once (never twice: `%2541` stays `%41`). */
-  cookie(name: string): string | undefined;
-  header(name: string): string | undefined;
-}
+import type { SessionIO } from '../session-io.ts';
 
 /** What a request decided to send back for one session. */
 export type Outgoing =
@@ -17,15 +11,12 @@ export interface SessionTransport {
   /** The cookie or header name on the wire. */
   readonly wireName: string;
   /** The raw session string the client sent, or undefined. */
-  receive(source: RequestSource): string | undefined;
+  receive(io: SessionIO): string | undefined;
   /** Throws `SessionTooLargeError` when `value` cannot travel. */
   assertFits(sessionName: string, value: string): void;
-  /** Adds what `outgoing` needs to the response headers. */
-  apply(outgoing: Outgoing, headers: Headers): void;
+  /** Hands `outgoing` to the request's I/O. */
+  send(io: SessionIO, outgoing: Outgoing): void;
 }
-
-/** Browsers and servers reject larger cookies; we keep headers to the same bound. */
-export const MAX_WIRE_BYTES = 4096;
 
 /** RFC 9110 token: valid cookie and header names. */
 export const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;

@@ -1,0 +1,17 @@
+'use client';
+
+import { ErrorView } from '@/lib/demo/error-view';
+import './globals.css';
+
+/** Errors in the root layout itself: this replaces the whole document, so it brings its own html and body. */
+export default function GlobalError({ error }: { error: Error & { digest?: string } }) {
+  return (
+    <html lang="en">
+      <body>
+        <main>
+          <ErrorView error={error} retry={() => window.location.reload()} />
+        </main>
+      </body>
+    </html>
+  );
+}

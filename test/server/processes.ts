@@ -1,0 +1,225 @@
+/**
+ * The processes the server tests run: a production build of the demo, `next start` and
+ * `redis-server`. Every process is started in its own process group and registered, so
+ * `stopAll()` (and a hard exit) ends each of them, by pid, whatever happened.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const NEXT_BIN = join(ROOT, 'node_modules', 'next', 'dist', 'bin', 'next');
+export const TEST_SECRET = 'server-tests-only-secret-0123456789abcdefghijklmnop';
+
+const running = new Set<ChildProcess>();
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+// A crashed or interrupted run must not leave a server behind.
+process.on('exit', () => {
+  for (const child of running) killGroup(child, 'SIGKILL');
+});
+
+/** Sends `signal` to the process group and waits (bounded) for the exit; SIGKILL after `graceMs`. */
+async function stopProcess(child: ChildProcess, signal: NodeJS.Signals, graceMs = 5_000): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = once(child, 'exit');
+    killGroup(child, signal);
+    const timer = setTimeout(() => killGroup(child, 'SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  }
+  running.delete(child);
+}
+
+export async function stopAll(): Promise<void> {
+  await Promise.all([...running].map((child) => stopProcess(child, 'SIGTERM')));
+}
+
+function startProcess(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; logFile: string; cwd?: string }): ChildProcess {
+  mkdirSync(dirname(options.logFile), { recursive: true });
+  const output = createWriteStream(options.logFile, { flags: 'a' });
+  const child = spawn(command, args, { cwd: options.cwd ?? ROOT, env: options.env ?? process.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.pipe(output);
+  child.stderr?.pipe(output);
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  return child;
+}
+
+const tail = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').slice(-3_000) : '');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A port nothing listens on right now (bind to 0, read it, release it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => (port ? resolvePort(port) : reject(new Error('No port was assigned.'))));
+    });
+  });
+}
+
+// ---- Next.js ------------------------------------------------------------------------------------
+
+/**
+ * `next build` of the demo into `distDir` (relative to the project), unless `reuse` and a build
+ * is already there. Bounded to 6 minutes.
+ */
+export async function buildApp(distDir: string, { reuse, logFile }: { reuse: boolean; logFile: string }): Promise<void> {
+  if (reuse) {
+    if (!existsSync(join(ROOT, distDir, 'BUILD_ID'))) throw new Error(`--reuse-build: no production build in ${distDir}.`);
+    return;
+  }
+  const child = startProcess(process.execPath, [NEXT_BIN, 'build'], {
+    env: { ...process.env, NEXT_DIST_DIR: distDir, NEXT_TELEMETRY_DISABLED: '1' },
+    logFile,
+  });
+  const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 6 * 60_000);
+  const [code] = await once(child, 'exit');
+  clearTimeout(timer);
+  if (code !== 0) throw new Error(`next build failed (${code}):\n${tail(logFile)}`);
+}
+
+export interface AppServer {
+  base: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * `next start` of the build in `distDir` on 127.0.0.1:`port`, ready once `GET /api/cookie`
+ * answers (within 30 s). Server-side sessions go to Redis when `redisUrl` is given, else to
+ * `sessionsDir`.
+ */
+export async function startApp(options: {
+  distDir: string;
+  port: number;
+  logFile: string;
+  redisUrl?: string;
+  sessionsDir: string;
+}): Promise<AppServer> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'production',
+    NEXT_DIST_DIR: options.distDir,
+    NEXT_TELEMETRY_DISABLED: '1',
+    SESSION_SECRET: TEST_SECRET,
+    SESSIONS_DIR: options.sessionsDir,
+  };
+  if (options.redisUrl) env.REDIS_URL = options.redisUrl;
+  else delete env.REDIS_URL;
+  const child = startProcess(process.execPath, [NEXT_BIN, 'start', '-H', '127.0.0.1', '-p', String(options.port)], { env, logFile: options.logFile });
+  const base = `http://127.0.0.1:${options.port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`next start exited:\n${tail(options.logFile)}`);
+    const ok = await fetch(`${base}/api/cookie`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    if (Date.now() > deadline) {
+      await stopProcess(child, 'SIGKILL');
+      throw new Error(`next start did not answer within 30 s:\n${tail(options.logFile)}`);
+    }
+    await sleep(200);
+  }
+  return { base, stop: () => stopProcess(child, 'SIGTERM') };
+}
+
+// ---- Redis ------------------------------------------------------------------------------------
+
+export interface RedisProcess {
+  url: string;
+  port: number;
+  /** SIGKILL, as a crash would; waits for the exit. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port and directory (it reloads its append-only file) and waits for PING. */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A redis-server on 127.0.0.1:`port` with its files in `dir`. `durable`: it persists every
+ * write before answering (`appendonly yes`, `appendfsync always`), so a SIGKILL loses nothing
+ * acknowledged; otherwise it keeps nothing on disk (the load test measures the app, not fsync).
+ * `undefined` when the binary is missing.
+ */
+export async function startRedis(options: { port: number; dir: string; logFile: string; durable: boolean }): Promise<RedisProcess | undefined> {
+  const binary = process.env.REDIS_SERVER_PATH || 'redis-server';
+  mkdirSync(options.dir, { recursive: true });
+  const args = [
+    '--port', String(options.port),
+    '--bind', '127.0.0.1',
+    '--dir', options.dir,
+    '--save', '',
+    ...(options.durable ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
+  ];
+  const launch = async (): Promise<ChildProcess | undefined> => {
+    const child = startProcess(binary, args, { logFile: options.logFile });
+    const started = await Promise.race([
+      once(child, 'spawn').then(() => true),
+      once(child, 'error').then(([err]) => {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+        throw err;
+      }),
+    ]);
+    if (!started) return undefined;
+    const deadline = Date.now() + 10_000;
+    while (!(await ping(options.port))) {
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`redis-server exited at start:\n${tail(options.logFile)}`);
+      if (Date.now() > deadline) throw new Error(`redis-server did not answer within 10 s:\n${tail(options.logFile)}`);
+      await sleep(25);
+    }
+    return child;
+  };
+  let child = await launch();
+  if (!child) return undefined;
+  return {
+    url: `redis://127.0.0.1:${options.port}`,
+    port: options.port,
+    async kill() {
+      if (child) await stopProcess(child, 'SIGKILL');
+    },
+    async restart() {
+      if (child) await stopProcess(child, 'SIGTERM');
+      child = await launch();
+      if (!child) throw new Error('redis-server disappeared between two starts.');
+    },
+    async stop() {
+      if (child) await stopProcess(child, 'SIGTERM');
+    },
+  };
+}
+
+/** A raw RESP PING, so readiness does not depend on the client under test. */
+function ping(port: number): Promise<boolean> {
+  return new Promise((resolvePing) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    let reply = '';
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolvePing(ok);
+    };
+    socket.setTimeout(500, () => done(false));
+    socket.once('error', () => done(false));
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.setEncoding('utf8').on('data', (chunk: string) => {
+      reply += chunk;
+      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
+    });
+  });
+}
