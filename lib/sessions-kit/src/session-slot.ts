@@ -16,7 +16,6 @@ import type { ByIdTracker, Draft, LoadedSession } from './tracker/tracker.ts';
 import type { Outgoing } from './transport/transport.ts';
 import type { SessionTimes } from './types.ts';
 
-// Stages answer synchronously on Node; awaiting only real promises keeps the request path short.
 export class SessionSlot {
   private loading: Promise<void> | undefined;
   private value: unknown;
@@ -138,18 +137,15 @@ export class SessionSlot {
     const { runtime } = this;
     const raw = runtime.transport.receive(this.io);
     if (raw === undefined) return;
-    const opened = runtime.chain.read(raw);
-    const openedValue = opened instanceof Promise ? await opened : opened;
+    const openedValue = await runtime.chain.read(raw);
     if (!openedValue) return this.reject();
-    const loading = runtime.tracker.load(openedValue.value, openedValue.times);
-    const tracked = loading instanceof Promise ? await loading : loading;
+    const tracked = await runtime.tracker.load(openedValue.value, openedValue.times);
     if (!tracked) return this.reject();
     const now = nowSeconds();
     if (runtime.enforcesExpiry && !runtime.expiry.isLive(tracked.times, now)) return this.reject();
     let value: unknown;
     try {
-      value = runtime.serializer.deserialize(tracked.payload);
-      if (value instanceof Promise) value = await value;
+      value = await runtime.serializer.deserialize(tracked.payload);
     } catch {
       // By contract a serializer throws for data it cannot read: that is "no session".
       return this.reject();
@@ -186,8 +182,7 @@ export class SessionSlot {
     const { runtime } = this;
     const now = nowSeconds();
     // By id, deadlines live in the record; the client's value is the bare id.
-    const writing = runtime.chain.write(saved.id, undefined);
-    const wire = typeof writing === 'string' ? writing : await writing;
+    const wire = await runtime.chain.write(saved.id, undefined);
     runtime.transport.assertFits(runtime.name, wire);
     this.loaded = saved;
     this.times = saved.times;
@@ -199,8 +194,7 @@ export class SessionSlot {
   /** By value: the client holds the protected payload itself, deadlines inside. */
   private async sendValue(payload: string, times: SessionTimes, now: number): Promise<void> {
     const { runtime } = this;
-    const writing = runtime.chain.write(payload, times);
-    const wire = typeof writing === 'string' ? writing : await writing;
+    const wire = await runtime.chain.write(payload, times);
     runtime.transport.assertFits(runtime.name, wire);
     this.times = times;
     this.loading ??= Promise.resolve();
@@ -210,8 +204,7 @@ export class SessionSlot {
   /** Stored data another request wrote; unreadable data is no data, as on load. */
   private async decodeOrUndefined(payload: string): Promise<unknown> {
     try {
-      const value = this.runtime.serializer.deserialize(payload);
-      return value instanceof Promise ? await value : value;
+      return await this.runtime.serializer.deserialize(payload);
     } catch {
       return undefined;
     }
