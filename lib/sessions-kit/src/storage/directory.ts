@@ -3,6 +3,7 @@ import { constants, type Dirent } from 'node:fs';
 import { lstat, mkdir, open, opendir, rename, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { SessionConfigError, SessionStorageError } from '../errors.ts';
+import { checkTtl } from '../limits.ts';
 import type { SessionStorage } from '../types.ts';
 import { type HeldLock, type LockPaths, acquireLock, breakIfStale, tryLock } from './record-lock.ts';
 
@@ -425,9 +426,7 @@ async function syncDirectory(path: string): Promise<void> {
 
 /** Whole milliseconds, rounded up so a record never expires early. */
 function ttlToMs(ttlSeconds: number): number {
-  if (!Number.isFinite(ttlSeconds) || ttlSeconds <= 0) {
-    throw new RangeError('directoryStorage: `ttlSeconds` must be a positive finite number.');
-  }
+  checkTtl('directoryStorage', ttlSeconds);
   return Math.ceil(ttlSeconds * 1000);
 }
 

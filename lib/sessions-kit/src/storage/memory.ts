@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { SessionConfigError } from '../errors.ts';
+import { checkTtl } from '../limits.ts';
 import type { SessionStorage } from '../types.ts';
 
 /**
@@ -77,8 +78,6 @@ export function memoryStorage(options: MemoryStorageOptions = {}): SessionStorag
 
 /** Whole milliseconds, rounded up so an entry never expires early. */
 function ttlToMs(ttlSeconds: number): number {
-  if (!Number.isFinite(ttlSeconds) || ttlSeconds <= 0) {
-    throw new RangeError('memoryStorage: `ttlSeconds` must be a positive finite number.');
-  }
+  checkTtl('memoryStorage', ttlSeconds);
   return Math.ceil(ttlSeconds * 1000);
 }

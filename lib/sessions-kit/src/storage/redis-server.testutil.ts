@@ -121,7 +121,7 @@ export async function launch(binary: string, port: number, extraArgs: readonly s
 }
 
 /** A raw RESP PING, so readiness does not depend on the client under test. */
-function ping(port: number): Promise<boolean> {
+export function ping(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ host: '127.0.0.1', port });
     let reply = '';

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createClient } from 'redis';
 import { SessionConfigError, SessionStorageError } from '../errors.ts';
+import { checkTtl } from '../limits.ts';
 import type { SessionStorage } from '../types.ts';
 
 /**
@@ -304,9 +305,7 @@ function refuseIllFormed(id: string): void {
 /** EX takes whole seconds; rounding up means a session never expires early. */
 function expirySeconds(ttlSeconds: number | undefined): number | undefined {
   if (ttlSeconds === undefined) return undefined;
-  if (!Number.isFinite(ttlSeconds) || ttlSeconds <= 0) {
-    throw new RangeError('redisStorage: `ttlSeconds` must be a positive finite number.');
-  }
+  checkTtl('redisStorage', ttlSeconds);
   return Math.ceil(ttlSeconds);
 }
 
