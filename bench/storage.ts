@@ -27,7 +27,7 @@ import { createClient } from 'redis';
 import { type SessionStorage, cachedStorage, cookie, defineSessions, memoryStorage } from '../lib/sessions-kit/src/index.ts';
 import { directoryStorage } from '../lib/sessions-kit/src/directory.ts';
 import { redisStorage } from '../lib/sessions-kit/src/redis.ts';
-import { startRedisServer } from '../lib/sessions-kit/src/storage/redis-server.testutil.ts';
+import { startRedisServer } from '../lib/sessions-kit/test/redis-server.ts';
 import { arg, concurrentOpsPerSecond, emit, log, median } from './common';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);

@@ -9,11 +9,11 @@ import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Sessions, cookie, defineSessions, header, signed } from './index.ts';
 import { type RedisStorage, redisStorage } from './storage/redis.ts';
-import { type RedisServerHandle, startRedisServer } from './storage/redis-server.testutil.ts';
-import { SECRET, isClearing, makeRequest, setCookieFor, setCookies, wireValue, exchange } from './test-helpers.testutil.ts';
-import { describeTrackerRaces } from './tracker/races.testutil.ts';
-import { describeRequestRaces } from './tracker/request-races.testutil.ts';
-import { keyOf } from './tracker/spy-storage.testutil.ts';
+import { type RedisServerHandle, startRedisServer } from '../test/redis-server.ts';
+import { SECRET, isClearing, makeRequest, setCookieFor, setCookies, wireValue, exchange } from '../test/helpers.ts';
+import { describeTrackerRaces } from '../test/tracker-races.ts';
+import { describeRequestRaces } from '../test/request-races.ts';
+import { keyOf } from '../test/spy-storage.ts';
 
 interface User {
   id: string;

@@ -13,7 +13,7 @@ import {
   cookieHeaderFrom,
   exchange,
   makeRequest,
-} from './test-helpers.testutil.ts';
+} from '../test/helpers.ts';
 
 describe('cross-site writes (login CSRF)', () => {
   const sessions = defineSessions({

@@ -6,7 +6,7 @@
 import { type CompactJWEHeaderParameters, type CompactJWSHeaderParameters, CompactEncrypt, CompactSign } from 'jose';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Sessions, cookie, defineSessions, encrypted, header, signed } from './index.ts';
-import { SECRET, decodeJsonSegment, deriveKey, isClearing, makeRequest, mapStorage, setCookieFor } from './test-helpers.testutil.ts';
+import { SECRET, decodeJsonSegment, deriveKey, isClearing, makeRequest, mapStorage, setCookieFor } from '../test/helpers.ts';
 
 const T0 = Date.UTC(2032, 0, 1, 12, 0, 0);
 const T0S = T0 / 1000;

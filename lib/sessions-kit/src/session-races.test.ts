@@ -4,8 +4,8 @@
  * set after a clear elsewhere, logout against renewals, regenerate against updates.
  */
 import { afterAll } from 'vitest';
-import { describeRequestRaces, requestRaceFigures } from './tracker/request-races.testutil.ts';
-import { STORAGE_CASES } from './tracker/storages.testutil.ts';
+import { describeRequestRaces, requestRaceFigures } from '../test/request-races.ts';
+import { STORAGE_CASES } from '../test/storages.ts';
 
 for (const storageCase of STORAGE_CASES) describeRequestRaces(storageCase.name, () => storageCase.open());
 

@@ -5,8 +5,8 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { SessionUnsupportedError, cookie, defineSessions, encrypted, memoryStorage } from './index.ts';
-import { SECRET, exchange, makeRequest, setCookies, wireValue } from './test-helpers.testutil.ts';
-import { spyStorage } from './tracker/spy-storage.testutil.ts';
+import { SECRET, exchange, makeRequest, setCookies, wireValue } from '../test/helpers.ts';
+import { spyStorage } from '../test/spy-storage.ts';
 
 interface Cart {
   items: string[];

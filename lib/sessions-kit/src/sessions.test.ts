@@ -22,7 +22,7 @@ import {
   setCookieFor,
   setCookies,
   wireValue,
-} from './test-helpers.testutil.ts';
+} from '../test/helpers.ts';
 
 afterEach(() => {
   vi.useRealTimers();

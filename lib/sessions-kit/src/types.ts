@@ -7,26 +7,24 @@
 export type MaybePromise<T> = T | Promise<T>;
 
 /**
- * Where by-id sessions keep their payload. Keys are a one-way hash of the session id, never
- * the id itself. `read`, `write` and `invalidate` are all a storage must have; the two
- * conditional writes make `update()`, `regenerate()` and renewals safe when requests race,
- * and every built-in storage implements them atomically.
+ * Where by-id sessions keep their payload: four operations, all required, all asynchronous.
+ * Keys are a one-way hash of the session id (never the id itself); values are opaque strings.
+ * Storages do not parse, re-hash or re-validate them. `create` and `compareAndSet` are what make
+ * `update()`, `regenerate()`, renewals and revocations safe when requests race: implement them
+ * with the store's own conditional write (SET NX and a Lua script, INSERT … ON CONFLICT, a lock).
  */
 export interface SessionStorage {
-  /** The stored value, or `undefined` when there is no such (live) session. */
-  read(key: string): MaybePromise<string | undefined>;
-  /** Stores `value` under `key`, replacing any older value; expires after `ttlSeconds` when given. */
-  write(key: string, value: string, ttlSeconds?: number): MaybePromise<void>;
-  /** Forgets `key`. An unknown key is a no-op. */
-  invalidate(key: string): MaybePromise<void>;
-  /** Atomically: stores `value` only if no live record exists under `key`. True when stored. */
-  create?(key: string, value: string, ttlSeconds?: number): MaybePromise<boolean>;
+  /** The stored value, or `undefined` when there is no such (live) record. */
+  read(key: string): Promise<string | undefined>;
+  /** Stores `value` only if no live record exists under `key`; true when stored. Expires after `ttlSeconds` when given. */
+  create(key: string, value: string, ttlSeconds?: number): Promise<boolean>;
   /**
-   * Atomically: if the live record under `key` is exactly `expected`, replaces it with `next`
-   * (or deletes it when `next` is undefined) and returns true; otherwise changes nothing and
-   * returns false (the record changed, expired or is gone).
+   * If the live record under `key` is exactly `expected`, replaces it with `next` (deletes it when
+   * `next` is undefined) and returns true; otherwise changes nothing and returns false.
    */
-  compareAndSet?(key: string, expected: string, next: string | undefined, ttlSeconds?: number): MaybePromise<boolean>;
+  compareAndSet(key: string, expected: string, next: string | undefined, ttlSeconds?: number): Promise<boolean>;
+  /** Forgets `key`. An unknown key is a no-op. */
+  invalidate(key: string): Promise<void>;
 }
 
 /** Turns session data into a string and back. Throwing from `deserialize` means "no session". */

@@ -14,7 +14,7 @@ import {
   makeRequest,
   setCookieFor,
   setCookies,
-} from './test-helpers.testutil.ts';
+} from '../test/helpers.ts';
 
 const sessions = defineSessions({
   s: cookie<User>({ transform: signed({ secret: SECRET }) }),

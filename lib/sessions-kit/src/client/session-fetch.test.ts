@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { defineSessions, header, memoryStorage, signed } from '../index.ts';
-import { SECRET } from '../test-helpers.testutil.ts';
+import { SECRET } from '../../test/helpers.ts';
 import { createSessionFetch } from './session-fetch.ts';
 import { type SessionHeaderStore, memoryStore, webStorageStore } from './stores.ts';
 import { FetchError, jsonFetcher } from '../swr.tsx';

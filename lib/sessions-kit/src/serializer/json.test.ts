@@ -14,7 +14,7 @@ import {
   header,
   jsonSerializer,
 } from '../index.ts';
-import { type RequestInit2, SECRET, cookieHeaderFrom, isClearing, makeRequest, setCookieFor, setCookies, exchange } from '../test-helpers.testutil.ts';
+import { type RequestInit2, SECRET, cookieHeaderFrom, isClearing, makeRequest, setCookieFor, setCookies, exchange } from '../../test/helpers.ts';
 
 const anySessions = defineSessions({
   plain: cookie<unknown>(),

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SessionConfigError, SessionStorageError } from '../errors.ts';
 import type { SessionStorage } from '../types.ts';
 import { cachedStorage } from './cached.ts';
-import { conditional, describeStorageContract } from './contract.testutil.ts';
+import { conditional, describeStorageContract } from '../../test/storage-contract.ts';
 import { memoryStorage } from './memory.ts';
 
 /** An async storage over a Map that counts calls and can be told to fail or to hold its reads. */

@@ -6,9 +6,9 @@ import { dirname, join, relative } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SessionConfigError, SessionStorageError } from '../errors.ts';
-import { HOSTILE_IDS, conditional, describeStorageContract, hostileKey } from './contract.testutil.ts';
+import { HOSTILE_IDS, conditional, describeStorageContract, hostileKey } from '../../test/storage-contract.ts';
 import { directoryStorage } from './directory.ts';
-import { CHILD_SCRIPT, type Outcome, isWholeValue, wholeValue } from './directory-child.testutil.ts';
+import { CHILD_SCRIPT, type Outcome, isWholeValue, wholeValue } from '../../test/directory-child.ts';
 
 // `another` is a second storage on the same directory: its own in-process queue, so the
 // writers spread over several handles meet at the lock files, as separate processes would.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SessionConfigError } from '../errors.ts';
-import { describeStorageContract } from './contract.testutil.ts';
+import { describeStorageContract } from '../../test/storage-contract.ts';
 import { memoryStorage } from './memory.ts';
 
 describeStorageContract('memoryStorage', async () => ({ storage: memoryStorage() }));

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { type RedisClusterType, createClient, createCluster } from 'redis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { conditional, describeStorageContract } from './contract.testutil.ts';
+import { conditional, describeStorageContract } from '../../test/storage-contract.ts';
 import { type RedisStorage, redisStorage } from './redis.ts';
-import { type RedisClusterHandle, startRedisCluster } from './redis-cluster.testutil.ts';
+import { type RedisClusterHandle, startRedisCluster } from '../../test/redis-cluster.ts';
 
 // redisStorage through a Redis Cluster client, against a local three-master cluster.
 const cluster = await startRedisCluster();

@@ -3,9 +3,9 @@ import { type Socket, createServer } from 'node:net';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionConfigError, SessionStorageError } from '../errors.ts';
-import { conditional, describeStorageContract } from './contract.testutil.ts';
+import { conditional, describeStorageContract } from '../../test/storage-contract.ts';
 import { type RedisClientLike, type RedisStorage, redisStorage } from './redis.ts';
-import { type RedisServerHandle, freePort, startRedisServer } from './redis-server.testutil.ts';
+import { type RedisServerHandle, freePort, startRedisServer } from '../../test/redis-server.ts';
 
 const server = await startRedisServer();
 

@@ -1,10 +1,10 @@
 /** Deadlines kept in the stored record: enforced on every read, renewed by use, bounding the storage TTL. */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { cookie, defineSessions } from '../index.ts';
-import { exchange, setCookieFor, wireValue } from '../test-helpers.testutil.ts';
-import { type User, expectClears, newSession } from './by-id.testutil.ts';
+import { exchange, setCookieFor, wireValue } from '../../test/helpers.ts';
+import { type User, expectClears, newSession } from '../../test/by-id.ts';
 import { newSessionId } from './session-id.ts';
-import { keyOf, spyStorage } from './spy-storage.testutil.ts';
+import { keyOf, spyStorage } from '../../test/spy-storage.ts';
 
 afterEach(() => {
   vi.useRealTimers();

@@ -1,10 +1,10 @@
 /** Storage faults: a typed error from the call that hit them, never "no session", never lost data. */
 import { describe, expect, it } from 'vitest';
 import { SessionStorageError, type SessionStorage, cookie, defineSessions } from '../index.ts';
-import { exchange, makeRequest, setCookies, wireValue } from '../test-helpers.testutil.ts';
-import { type User, newSession } from './by-id.testutil.ts';
+import { exchange, makeRequest, setCookies, wireValue } from '../../test/helpers.ts';
+import { type User, newSession } from '../../test/by-id.ts';
 import { newSessionId } from './session-id.ts';
-import { keyOf, spyStorage } from './spy-storage.testutil.ts';
+import { keyOf, spyStorage } from '../../test/spy-storage.ts';
 
 describe('storage faults', () => {
   function setup() {

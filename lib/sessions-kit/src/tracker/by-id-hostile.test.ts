@@ -9,10 +9,10 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cookie, defineSessions, header, memoryStorage, signed } from '../index.ts';
 import { directoryStorage } from '../directory.ts';
-import { SECRET, exchange, wireValue } from '../test-helpers.testutil.ts';
-import { ID_SHAPE, type User, expectClears } from './by-id.testutil.ts';
+import { SECRET, exchange, wireValue } from '../../test/helpers.ts';
+import { ID_SHAPE, type User, expectClears } from '../../test/by-id.ts';
 import { newSessionId } from './session-id.ts';
-import { keyOf, spyStorage } from './spy-storage.testutil.ts';
+import { keyOf, spyStorage } from '../../test/spy-storage.ts';
 
 const HOSTILE_IDS = ['../../etc/passwd', '..\\x', '%2e%2e%2f', '*?[', 'x'.repeat(10 * 1024)];
 

@@ -3,8 +3,8 @@
  * cached(directory) storages (Redis: by-id-redis.test.ts).
  */
 import { afterAll } from 'vitest';
-import { describeTrackerRaces, raceFigures } from './races.testutil.ts';
-import { STORAGE_CASES } from './storages.testutil.ts';
+import { describeTrackerRaces, raceFigures } from '../../test/tracker-races.ts';
+import { STORAGE_CASES } from '../../test/storages.ts';
 
 for (const storageCase of STORAGE_CASES) describeTrackerRaces(storageCase.name, () => storageCase.open());
 

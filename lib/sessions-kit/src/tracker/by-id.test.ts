@@ -17,10 +17,10 @@ import {
   setCookieFor,
   setCookies,
   wireValue,
-} from '../test-helpers.testutil.ts';
-import { type Cart, ID_SHAPE, type User, expectClears, newSession } from './by-id.testutil.ts';
+} from '../../test/helpers.ts';
+import { type Cart, ID_SHAPE, type User, expectClears, newSession } from '../../test/by-id.ts';
 import { newSessionId } from './session-id.ts';
-import { keyOf, spyStorage } from './spy-storage.testutil.ts';
+import { keyOf, spyStorage } from '../../test/spy-storage.ts';
 
 describe('Ktor: session tracker by id', () => {
   function setup() {

@@ -2,10 +2,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cookie, defineSessions } from '../index.ts';
-import { exchange, fromB64url, wireValue } from '../test-helpers.testutil.ts';
-import { ID_SHAPE, type User } from './by-id.testutil.ts';
+import { exchange, fromB64url, wireValue } from '../../test/helpers.ts';
+import { ID_SHAPE, type User } from '../../test/by-id.ts';
 import { SESSION_ID_PATTERN, isSessionId, newSessionId } from './session-id.ts';
-import { keyOf, spyStorage } from './spy-storage.testutil.ts';
+import { keyOf, spyStorage } from '../../test/spy-storage.ts';
 
 describe('session ids', () => {
   it('are 32 CSPRNG bytes, base64url: 43 characters, all distinct over 1000 sets', async () => {

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { newSessionId } from './session-id.ts';
-import { keyOf } from './spy-storage.testutil.ts';
+import { keyOf } from '../../test/spy-storage.ts';
 import { storageKey, webStorageKey } from './storage-key.ts';
 
 describe('storageKey', () => {

@@ -25,9 +25,9 @@ import {
   setCookies,
   wireValue,
   exchange,
-} from '../test-helpers.testutil.ts';
-import { jweLayout, mutationOf } from './mutations.testutil.ts';
-import { nonStrictHeaders, sealJweRaw } from './protected-values.testutil.ts';
+} from '../../test/helpers.ts';
+import { jweLayout, mutationOf } from '../../test/mutations.ts';
+import { nonStrictHeaders, sealJweRaw } from '../../test/protected-values.ts';
 
 interface User {
   id: string;

@@ -20,7 +20,7 @@ import {
   setCookies,
   wireValue,
   exchange,
-} from '../test-helpers.testutil.ts';
+} from '../../test/helpers.ts';
 
 vi.mock('../internal/platform', async (importOriginal) => ({
   ...(await importOriginal<typeof import('../internal/platform.ts')>()),

@@ -26,8 +26,8 @@ import {
   replaceAt,
   syncOf,
   withoutNodeCrypto,
-} from './ktor-vectors.testutil.ts';
-import { ktorEncryptedLayout, mutationOf } from './mutations.testutil.ts';
+} from '../../test/ktor-vectors.ts';
+import { ktorEncryptedLayout, mutationOf } from '../../test/mutations.ts';
 
 const enc = (options: KtorEncryptedOptions): SyncTransformer => syncOf(ktorEncrypted(options));
 const ktor = () => enc({ encryptionKey: ENCRYPT_KEY, signKey: SIGN_KEY });

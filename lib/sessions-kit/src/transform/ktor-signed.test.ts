@@ -12,8 +12,8 @@ import {
   replaceAt,
   syncOf,
   withoutNodeCrypto,
-} from './ktor-vectors.testutil.ts';
-import { ktorSignedLayout, mutationOf } from './mutations.testutil.ts';
+} from '../../test/ktor-vectors.ts';
+import { ktorSignedLayout, mutationOf } from '../../test/mutations.ts';
 
 const KEY = '0351560605861061056105800102030405060708090a0b0c0d0e0f1011121314';
 const sig = (options: KtorSignedOptions): SyncTransformer => syncOf(ktorSigned(options));

@@ -1,7 +1,7 @@
 /** The strict protected-header parser shared by encrypted() and signed(). */
 import { describe, expect, it } from 'vitest';
 import { headerPrefix, headerTimes, parseProtectedHeader } from './protected-header.ts';
-import { nonStrictHeaders } from './protected-values.testutil.ts';
+import { nonStrictHeaders } from '../../test/protected-values.ts';
 
 const JWE = { alg: 'dir', enc: 'A256GCM' } as const;
 const JWS = { alg: 'HS256' } as const;

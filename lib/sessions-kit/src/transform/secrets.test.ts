@@ -1,7 +1,7 @@
 /** Secrets and key derivation: the documented HKDF, kids, rotation candidates, config errors. */
 import { describe, expect, it, vi } from 'vitest';
 import { type TransformInput, cookie, defineSessions, encrypted, signed } from '../index.ts';
-import { deriveKey as independentKey, kidOf } from '../test-helpers.testutil.ts';
+import { deriveKey as independentKey, kidOf } from '../../test/helpers.ts';
 import { deriveKey, deriveKeys, keyCandidates, normalizeSecrets } from './secrets.ts';
 
 const SECRET = 'a-secret-of-at-least-32-characters!!';

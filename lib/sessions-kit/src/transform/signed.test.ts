@@ -24,9 +24,9 @@ import {
   setCookies,
   wireValue,
   exchange,
-} from '../test-helpers.testutil.ts';
-import { jwsLayout, mutationOf } from './mutations.testutil.ts';
-import { nonStrictHeaders, signJwsRaw } from './protected-values.testutil.ts';
+} from '../../test/helpers.ts';
+import { jwsLayout, mutationOf } from '../../test/mutations.ts';
+import { nonStrictHeaders, signJwsRaw } from '../../test/protected-values.ts';
 
 interface Cart {
   items: { sku: string; qty: number }[];

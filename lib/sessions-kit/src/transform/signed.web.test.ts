@@ -22,7 +22,7 @@ import {
   setCookieFor,
   wireValue,
   exchange,
-} from '../test-helpers.testutil.ts';
+} from '../../test/helpers.ts';
 
 vi.mock('../internal/platform', async (importOriginal) => ({
   ...(await importOriginal<typeof import('../internal/platform.ts')>()),

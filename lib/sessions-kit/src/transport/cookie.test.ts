@@ -17,7 +17,7 @@ import {
   sendsNoLiveCookie,
   setCookieFor,
   setCookies,
-} from '../test-helpers.testutil.ts';
+} from '../../test/helpers.ts';
 
 describe('cookie attributes', () => {
   it('defaults: Path=/, HttpOnly, SameSite=Lax, Max-Age 7 days, no Secure outside production', async () => {

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { defineSessions, encrypted, header } from '../index.ts';
-import { SECRET, type User, exchange, makeRequest } from '../test-helpers.testutil.ts';
+import { SECRET, type User, exchange, makeRequest } from '../../test/helpers.ts';
 
 describe('header sessions', () => {
   const sessions = defineSessions({

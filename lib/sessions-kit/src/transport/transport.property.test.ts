@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Sessions, cookie, defineSessions, encrypted, header, memoryStorage, signed } from '../index.ts';
-import { SECRET, type User, cookieAfterSet, exchange } from '../test-helpers.testutil.ts';
+import { SECRET, type User, cookieAfterSet, exchange } from '../../test/helpers.ts';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 120);
 /** Room for the runs on a busy CI machine; nothing here measures time. */

@@ -5,7 +5,7 @@
  * key of an id, derived independently of the code under test.
  */
 import { createHash } from 'node:crypto';
-import type { SessionStorage } from '../types.ts';
+import type { SessionStorage } from '../src/types.ts';
 
 /** base64url(SHA-256('sessions-kit/id/v1:' + id)), straight from the documented derivation. */
 export function keyOf(id: string): string {

@@ -4,7 +4,7 @@
  * test (node:crypto only, straight from the documented derivation).
  */
 import { createCipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
-import type { RequestSessions, Sessions } from './index.ts';
+import type { RequestSessions, Sessions } from '../src/index.ts';
 
 export const SECRET = 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz';
 export const OTHER_SECRET = 'other-secret-0123456789abcdefghijklmnopqrstuvwxyz';

@@ -6,9 +6,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { directoryStorage } from '../directory.ts';
-import { cachedStorage, memoryStorage } from '../index.ts';
-import type { SessionStorage } from '../types.ts';
+import { directoryStorage } from '../src/directory.ts';
+import { cachedStorage, memoryStorage } from '../src/index.ts';
+import type { SessionStorage } from '../src/types.ts';
 
 export interface OpenedStorage {
   handle(i: number): SessionStorage;

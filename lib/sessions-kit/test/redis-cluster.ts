@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort, launch } from './redis-server.testutil.ts';
+import { freePort, launch } from './redis-server.ts';
 
 const run = promisify(execFile);
 

@@ -12,8 +12,8 @@
 import { open, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SessionError } from '../errors.ts';
-import { directoryStorage } from './directory.ts';
+import { SessionError } from '../src/errors.ts';
+import { directoryStorage } from '../src/storage/directory.ts';
 
 /** This file, to spawn. */
 export const CHILD_SCRIPT = fileURLToPath(import.meta.url);

@@ -4,7 +4,7 @@
  */
 import { createCipheriv, createHmac } from 'node:crypto';
 import fc from 'fast-check';
-import type { MaybePromise, SessionTransformer } from '../types.ts';
+import type { MaybePromise, SessionTransformer } from '../src/types.ts';
 
 /** The Ktor transformers answer synchronously; this asserts it and narrows the types. */
 export interface SyncTransformer {

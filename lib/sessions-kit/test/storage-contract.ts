@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SessionStorageError } from '../errors.ts';
-import type { SessionStorage } from '../types.ts';
+import { SessionStorageError } from '../src/errors.ts';
+import type { SessionStorage } from '../src/types.ts';
 
 /**
  * One storage under test: empty, plus how to dispose of it.

@@ -1,7 +1,7 @@
 /** Shared by the by-id tracker tests: data shapes, request helpers and response checks. */
 import { expect } from 'vitest';
-import type { Sessions } from '../index.ts';
-import { exchange, isClearing, setCookieFor, wireValue } from '../test-helpers.testutil.ts';
+import type { Sessions } from '../src/index.ts';
+import { exchange, isClearing, setCookieFor, wireValue } from './helpers.ts';
 
 export interface User {
   id: string;

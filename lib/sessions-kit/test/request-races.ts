@@ -5,12 +5,12 @@
  * Each app instance is its own `defineSessions` over its own storage handle.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { SessionConflictError } from '../errors.ts';
-import { type RequestSessions, type Sessions, cookie, defineSessions } from '../index.ts';
-import { exchange, makeRequest, setCookieFor, wireValue } from '../test-helpers.testutil.ts';
-import type { SessionStorage } from '../types.ts';
-import { keyOf } from './spy-storage.testutil.ts';
-import type { OpenedStorage } from './storages.testutil.ts';
+import { SessionConflictError } from '../src/errors.ts';
+import { type RequestSessions, type Sessions, cookie, defineSessions } from '../src/index.ts';
+import { exchange, makeRequest, setCookieFor, wireValue } from './helpers.ts';
+import type { SessionStorage } from '../src/types.ts';
+import { keyOf } from './spy-storage.ts';
+import type { OpenedStorage } from './storages.ts';
 
 interface Basket {
   items: string[];

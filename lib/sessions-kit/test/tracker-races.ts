@@ -5,11 +5,11 @@
  * the racing operations run concurrently.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SessionConflictError } from '../errors.ts';
-import { byIdTracker } from './by-id.ts';
-import { keyOf } from './spy-storage.testutil.ts';
-import type { OpenedStorage } from './storages.testutil.ts';
-import type { ByIdTracker, Draft, LoadedSession } from './tracker.ts';
+import { SessionConflictError } from '../src/errors.ts';
+import { byIdTracker } from '../src/tracker/by-id.ts';
+import { keyOf } from './spy-storage.ts';
+import type { OpenedStorage } from './storages.ts';
+import type { ByIdTracker, Draft, LoadedSession } from '../src/tracker/tracker.ts';
 
 interface Basket {
   items: string[];
