@@ -4,7 +4,6 @@
  * enforces them whatever the client does with its cookie.
  */
 import type { SessionTimes } from './types.ts';
-import { SessionConfigError } from './errors.ts';
 
 export interface ExpiryOptions {
   /** Lifetime from the last write (or renewal); null: none. */
@@ -29,12 +28,6 @@ export class ExpiryPolicy {
   private readonly renewAfter: number;
 
   constructor(private readonly options: ExpiryOptions) {
-    for (const key of ['idleTimeout', 'absoluteTimeout'] as const) {
-      const v = options[key];
-      if (v !== undefined && !(Number.isInteger(v) && v > 0)) {
-        throw new SessionConfigError(`${key} must be a positive whole number of seconds, not ${v}.`);
-      }
-    }
     const spans = [options.maxAge ?? undefined, options.idleTimeout].filter((s): s is number => s !== undefined);
     this.lifetime = spans.length ? Math.min(...spans) : undefined;
     this.rolling = options.rolling ?? options.idleTimeout !== undefined;

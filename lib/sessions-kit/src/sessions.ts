@@ -10,18 +10,19 @@
  * export const GET = sessions.handler(async (request, { session }) =>
  *   Response.json(await session.get('user_session')));
  */
-import { type CompiledSession, type SessionLifetime, compileSession, isGuardedCookie } from './compile-session.ts';
-import type { CrossSitePolicy } from './cross-site.ts';
-import { SessionConfigError, SessionConflictError, SessionCrossSiteError, SessionStorageError } from './errors.ts';
-import type { RequireOptions } from './next/current.ts';
-import type { SessionAccessor } from './session-accessor.ts';
-import type { AnySessionDefinition, SessionData } from './session-definition.ts';
+import { type CompiledSession, type SessionLifetime, compileSession } from './compile.ts';
+import { SessionConfigError, SessionConflictError, SessionCrossSiteError, SessionStorageError, SessionUnsupportedError } from './errors.ts';
+import { Accessor, type SessionAccessor, type SessionInfo } from './request/accessor.ts';
+import { listOwned } from './request/slot.ts';
+import type { CrossSitePolicy } from './request/io.ts';
+import type { RequireOptions } from './request/next.ts';
+import { WebIO } from './request/web.ts';
 import type { ResolvedCookie } from './transport/cookie.ts';
-import { type RequestSessions, RequestSessionsImpl, WebRequestIO } from './web-request.ts';
+import type { AnySessionDefinition, SessionData } from './types.ts';
 
 export type SessionHandler<Data, C> = (
   request: Request,
-  context: C & { session: RequestSessions<Data> },
+  context: C & { session: SessionAccessor<Data> },
 ) => Response | Promise<Response>;
 
 export type RouteHandler<C> = (request: Request, context: C) => Promise<Response>;
@@ -69,24 +70,39 @@ export interface Sessions<Data> {
   /** How session `name` travels and where its data lives. */
   describe(name: keyof Data & string): SessionDescription;
   /** Sessions for any Web Request; finish with `applyTo(response)`. */
-  forRequest(request: Request): RequestSessions<Data>;
+  forRequest(request: Request): SessionAccessor<Data>;
   /**
    * Wraps a Route Handler: refuses cross-site state-changing requests that
    * carry a cookie session (403), answers 503 on a session storage fault and
    * 409 on a `SessionConflictError`, and adds the session headers to the
-   * response the handler returns (see `RequestSessions.applyTo`).
+   * response the handler returns (see `SessionAccessor.applyTo`).
    */
   handler<C = unknown>(fn: SessionHandler<Data, C>): RouteHandler<C>;
   /** Like `handler`, but only runs `fn` when session `name` is present (and valid). */
   protect<K extends keyof Data & string, P = Data[K], C = unknown>(
     name: K,
     options: ProtectOptions<Data[K], P>,
-    fn: (request: Request, context: C & { session: RequestSessions<Data>; principal: P }) => Response | Promise<Response>,
+    fn: (request: Request, context: C & { session: SessionAccessor<Data>; principal: P }) => Response | Promise<Response>,
   ): RouteHandler<C>;
+  /**
+   * The sessions of one owner (a user id), from anywhere: an admin page, a password change, a job.
+   * By id: `list()`, `revoke(handle)` and `revokeAll()` ("sign out everywhere"), which resolves to
+   * how many ended. By value (with `revocations`): only `revokeAll()`, after which every value of
+   * that owner created until now reads as no session (it resolves to 0: nobody counts them).
+   */
+  forOwner<K extends keyof Data & string>(name: K, owner: string): OwnerSessions<Data[K]>;
   /** Server Actions and Server Components (Next.js): sessions through `next/headers`. */
   current(): Promise<SessionAccessor<Data>>;
   /** Server Components and pages: the session's data, or a redirect to `redirectTo`. */
   require<K extends keyof Data & string>(name: K, options: RequireOptions<Data[K]>): Promise<Data[K]>;
+}
+
+/** What `sessions.forOwner(name, owner)` returns. Once a revocation returns, the ended sessions are dead for every request. */
+export interface OwnerSessions<T> {
+  list(): Promise<SessionInfo<T>[]>;
+  /** False when `handle` names no live session of this owner. */
+  revoke(handle: string): Promise<boolean>;
+  revokeAll(): Promise<number>;
 }
 
 /** The data map of a `defineSessions` result: `InferSessionData<typeof sessions>`. */
@@ -105,32 +121,31 @@ export function defineSessions<Defs extends Record<string, AnySessionDefinition>
   for (const [name, definition] of Object.entries(definitions)) {
     const session = compileSession(name, definition);
     // Keys are salted with the wire name: a cookie and a header of the same name would share one.
-    const wireKey = session.transport.wireName.toLowerCase();
+    const wireKey = session.wireName.toLowerCase();
     const other = wireNames.get(wireKey);
     if (other !== undefined) {
       throw new SessionConfigError(
-        `Sessions "${other}" and "${name}" both use the wire name "${session.transport.wireName}": give one a different cookie.name or header name.`,
+        `Sessions "${other}" and "${name}" both use the wire name "${session.wireName}": give one a different cookie.name or header name.`,
       );
     }
     wireNames.set(wireKey, name);
     compiled.set(name, session);
   }
   const crossSite: CrossSitePolicy = {
-    guarded: new Set([...compiled.values()].filter(isGuardedCookie).map((s) => s.transport.wireName)),
+    guarded: new Set([...compiled.values()].filter((s) => s.guarded).map((s) => s.wireName)),
     trustProxy: options.trustProxy === true,
   };
-  const forRequest = (request: Request) =>
-    new RequestSessionsImpl<Data>(compiled, new WebRequestIO(request, crossSite));
+  const forRequest = (request: Request) => new Accessor<Data>(compiled, new WebIO(request, crossSite));
 
   const crossSiteRefusal = () =>
     Response.json({ error: 'Cross-site request refused.' }, { status: 403, headers: { 'Cache-Control': 'no-store' } });
 
   const run = async <C>(request: Request, context: C, fn: SessionHandler<Data, C>): Promise<Response> => {
     const session = forRequest(request);
-    if (session.refusesRequest()) return crossSiteRefusal();
+    if (session.io.refusesRequest()) return crossSiteRefusal();
     let response: Response;
     try {
-      response = await fn(request, { ...(context as C & object), session } as C & { session: RequestSessions<Data> });
+      response = await fn(request, { ...(context as C & object), session } as C & { session: SessionAccessor<Data> });
     } catch (error) {
       if (error instanceof SessionCrossSiteError) return crossSiteRefusal();
       // A store outage is not "logged out": answer 503 and leave the client's cookie alone.
@@ -158,12 +173,11 @@ export function defineSessions<Defs extends Record<string, AnySessionDefinition>
     describe(name) {
       const session = compiled.get(name);
       if (!session) throw new SessionConfigError(`Unknown session ${JSON.stringify(name)}.`);
-      const { transport } = session;
       const description: SessionDescription = {
         name,
-        transport: transport.kind,
-        wireName: transport.wireName,
-        tracking: session.tracker.byId ? 'id' : 'value',
+        transport: session.cookie ? 'cookie' : 'header',
+        wireName: session.wireName,
+        tracking: session.tracker ? 'id' : 'value',
         lifetime: { ...session.lifetime },
       };
       if (session.cookie) {
@@ -189,13 +203,34 @@ export function defineSessions<Defs extends Record<string, AnySessionDefinition>
         });
     },
 
+    forOwner(name, owner) {
+      const session = compiled.get(name);
+      if (!session?.owner) {
+        throw new SessionConfigError(`forOwner(): session ${JSON.stringify(name)} ${session ? 'has no owner: add owner: (data) => data.userId to its definition' : 'is not defined'}.`);
+      }
+      const { tracker, revocations } = session;
+      const byId = (method: string) => {
+        if (!tracker) throw new SessionUnsupportedError(`${method}() needs a session kept by id; "${name}" is kept by value, where only revokeAll() works.`);
+        return tracker;
+      };
+      return {
+        list: async () => (await listOwned(session, byId('list'), owner, undefined)) as SessionInfo<never>[],
+        revoke: async (handle) => (await byId('revoke').revoke(owner, String(handle))) > 0,
+        async revokeAll() {
+          if (tracker) return tracker.revoke(owner, undefined);
+          await revocations?.revokeAll(owner);
+          return 0;
+        },
+      };
+    },
+
     async current() {
-      const { currentSessions } = await import('./next/current.ts');
+      const { currentSessions } = await import('./request/next.ts');
       return currentSessions<Data>(compiled, crossSite);
     },
 
     async require(name, requireOptions) {
-      const { requireSession } = await import('./next/current.ts');
+      const { requireSession } = await import('./request/next.ts');
       return requireSession<Data, typeof name>(compiled, crossSite, name, requireOptions);
     },
   };

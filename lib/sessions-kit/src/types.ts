@@ -1,10 +1,8 @@
 /**
- * The extension points of the pipeline. Every method may return a value or a
- * Promise, so a synchronous store or codec pays for no extra microtask.
+ * The extension points of the pipeline and the shape of a session definition.
  *
- *   transport.receive -> transformers (last to first) -> tracker -> serializer
+ *   transport (cookie or header) -> transformers (last to first) -> tracker (by value or by id) -> serializer
  */
-export type MaybePromise<T> = T | Promise<T>;
 
 /**
  * Where by-id sessions keep their payload: four operations, all required, all asynchronous.
@@ -39,8 +37,8 @@ export interface SessionSerializer<T> {
  * `read` returns `undefined` for anything it rejects; it should not throw on bad input.
  */
 export interface SessionTransformer {
-  write(value: string): MaybePromise<string>;
-  read(value: string): MaybePromise<string | undefined>;
+  write(value: string): Promise<string>;
+  read(value: string): Promise<string | undefined>;
 }
 
 /** Expiry metadata carried inside our own protected formats (and in stored records). */
@@ -63,8 +61,8 @@ export interface OpenedValue {
  * value (our `encrypted` and `signed`). Plain transformers never see it.
  */
 export interface ExpiryCarryingTransformer extends SessionTransformer {
-  writeWithTimes(value: string, times: SessionTimes | undefined): MaybePromise<string>;
-  readWithTimes(value: string): MaybePromise<OpenedValue | undefined>;
+  writeWithTimes(value: string, times: SessionTimes | undefined): Promise<string>;
+  readWithTimes(value: string): Promise<OpenedValue | undefined>;
 }
 
 export function carriesExpiry(t: SessionTransformer): t is ExpiryCarryingTransformer {
@@ -85,3 +83,53 @@ export type TransformInput = SessionTransformer | SessionTransformerFactory;
 export function isTransformerFactory(t: TransformInput): t is SessionTransformerFactory {
   return typeof (t as Partial<SessionTransformerFactory>).forSession === 'function';
 }
+
+export interface SessionBehaviour<T> {
+  /** One transformer or several: applied in order on write, in reverse on read. */
+  transform?: TransformInput | readonly TransformInput[];
+  /** Keep the payload on the server; the client then holds only an id. */
+  storage?: SessionStorage;
+  /** Defaults to `jsonSerializer<T>()`. */
+  serializer?: SessionSerializer<T>;
+  /**
+   * Re-issue the session (new expiry) when it is used, at most once a minute.
+   * Defaults to true when `idleTimeout` is set, false otherwise.
+   */
+  rolling?: boolean;
+  /** Seconds without use after which the session ends (enforced on the server). */
+  idleTimeout?: number;
+  /** Seconds after creation after which the session ends, however active (enforced on the server). */
+  absoluteTimeout?: number;
+  /**
+   * Whose session this is: the user id in the data, or undefined for nobody's. Enables `list`,
+   * `revoke` and `revokeOthers` in a request and `sessions.forOwner(name, owner)` anywhere. By id,
+   * each owner's sessions are indexed in the session's storage; by value, only `revokeAll` works,
+   * and it needs `revocations`.
+   */
+  owner?: (data: T) => string | undefined;
+  /**
+   * By-value sessions with an `owner`: where the time of each owner's last `revokeAll` is kept.
+   * Values created before it read as no session. Costs one read of this storage per request.
+   */
+  revocations?: SessionStorage;
+}
+
+declare const valueType: unique symbol;
+
+export interface SessionDefinition<T> {
+  readonly transport: 'cookie' | 'header';
+  readonly options: SessionBehaviour<T>;
+  /** Carries `T` for type inference only; never set at run time. */
+  readonly [valueType]?: T;
+}
+
+/** Any session definition, whatever its data type. */
+export type AnySessionDefinition = SessionDefinition<unknown>;
+
+/** The data type of a session definition. */
+export type SessionValue<D> = D extends SessionDefinition<infer T> ? T : never;
+
+/** Maps `{ name: cookie<T>() }` to `{ name: T }`. */
+export type SessionData<Defs extends Record<string, AnySessionDefinition>> = {
+  [K in keyof Defs]: SessionValue<Defs[K]>;
+};

@@ -4,7 +4,8 @@
  * test (node:crypto only, straight from the documented derivation).
  */
 import { createCipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
-import type { RequestSessions, Sessions } from '../src/index.ts';
+import type { SessionAccessor, Sessions } from '../src/index.ts';
+import type { SessionStorage } from '../src/types.ts';
 
 export const SECRET = 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz';
 export const OTHER_SECRET = 'other-secret-0123456789abcdefghijklmnopqrstuvwxyz';
@@ -38,7 +39,7 @@ export function makeRequest(init: RequestInit2 = {}): Request {
 export async function exchange<D, R>(
   sessions: Sessions<D>,
   init: RequestInit2,
-  fn: (session: RequestSessions<D>) => Promise<R>,
+  fn: (session: SessionAccessor<D>) => Promise<R>,
 ): Promise<{ response: Response; result: R }> {
   const session = sessions.forRequest(makeRequest(init));
   const result = await fn(session);
@@ -166,33 +167,32 @@ export function replaceSegment(value: string, index: number, segment: string): s
 }
 
 /** A session storage that fails every call, as an unreachable store would. */
-export function failingStorage(): {
-  read(id: string): Promise<string | undefined>;
-  write(id: string, value: string, ttl?: number): Promise<void>;
-  invalidate(id: string): Promise<void>;
-} {
+export function failingStorage(): SessionStorage {
   const fail = async (): Promise<never> => {
     throw new Error('ECONNREFUSED');
   };
-  return { read: fail, write: fail, invalidate: fail };
+  return { read: fail, create: fail, compareAndSet: fail, invalidate: fail };
 }
 
-/** A tiny in-test storage (the real stores are tested elsewhere). */
-export function mapStorage(): {
-  map: Map<string, string>;
-  read(id: string): string | undefined;
-  write(id: string, value: string): void;
-  invalidate(id: string): void;
-} {
+/** A custom storage over a Map, as the README shows one (TTLs ignored: the tracker checks deadlines). */
+export function mapStorage(): SessionStorage & { map: Map<string, string> } {
   const map = new Map<string, string>();
   return {
     map,
-    read: (id) => map.get(id),
-    write: (id, value) => {
-      map.set(id, value);
+    read: async (key) => map.get(key),
+    async create(key, value) {
+      if (map.has(key)) return false;
+      map.set(key, value);
+      return true;
     },
-    invalidate: (id) => {
-      map.delete(id);
+    async compareAndSet(key, expected, next) {
+      if (map.get(key) !== expected) return false;
+      if (next === undefined) map.delete(key);
+      else map.set(key, next);
+      return true;
+    },
+    invalidate: async (key) => {
+      map.delete(key);
     },
   };
 }

@@ -4,22 +4,6 @@
  */
 import { createCipheriv, createHmac } from 'node:crypto';
 import fc from 'fast-check';
-import type { MaybePromise, SessionTransformer } from '../src/types.ts';
-
-/** The Ktor transformers answer synchronously; this asserts it and narrows the types. */
-export interface SyncTransformer {
-  write(value: string): string;
-  read(value: string): string | undefined;
-}
-
-function now<T>(value: MaybePromise<T>): T {
-  if (value instanceof Promise) throw new Error('expected a synchronous result');
-  return value;
-}
-
-export function syncOf(t: SessionTransformer): SyncTransformer {
-  return { write: (value) => now(t.write(value)), read: (value) => now(t.read(value)) };
-}
 
 // Ktor's test vector (io.ktor.server.sessions.SessionTestJvm.testSessionEncrypted).
 export const ENCRYPT_KEY = '00112233445566778899aabbccddeeff';

@@ -6,7 +6,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SessionConflictError } from '../src/errors.ts';
-import { type RequestSessions, type Sessions, cookie, defineSessions } from '../src/index.ts';
+import { type SessionAccessor, type Sessions, cookie, defineSessions } from '../src/index.ts';
 import { exchange, makeRequest, setCookieFor, wireValue } from './helpers.ts';
 import type { SessionStorage } from '../src/types.ts';
 import { keyOf } from './spy-storage.ts';
@@ -34,7 +34,7 @@ function sentId(response: Response, name: string): string | undefined {
 async function request<R>(
   sessions: Sessions<Defs>,
   id: string,
-  fn: (s: RequestSessions<Defs>) => Promise<R>,
+  fn: (s: SessionAccessor<Defs>) => Promise<R>,
 ): Promise<{ response: Response; result?: R; error?: unknown }> {
   const session = sessions.forRequest(makeRequest({ cookies: { basket: id } }));
   try {
@@ -54,12 +54,11 @@ function gated(inner: SessionStorage) {
   });
   const storage: SessionStorage = {
     read: (key) => inner.read(key),
-    write: (key, value, ttl) => inner.write(key, value, ttl),
     invalidate: (key) => inner.invalidate(key),
-    create: (key, value, ttl) => (inner.create as NonNullable<SessionStorage['create']>).call(inner, key, value, ttl),
+    create: (key, value, ttl) => inner.create(key, value, ttl),
     compareAndSet: async (key, expected, next, ttl) => {
       await gate;
-      return (inner.compareAndSet as NonNullable<SessionStorage['compareAndSet']>).call(inner, key, expected, next, ttl);
+      return inner.compareAndSet(key, expected, next, ttl);
     },
   };
   return { storage, open };
@@ -190,14 +189,13 @@ export function describeRequestRaces(storageName: string, open: () => Promise<Op
         const inner = opened.handle(trial);
         const logging: SessionStorage = {
           read: (key) => inner.read(key),
-          write: (key, value, ttl) => inner.write(key, value, ttl),
-          create: (key, value, ttl) => (inner.create as NonNullable<SessionStorage['create']>).call(inner, key, value, ttl),
+          create: (key, value, ttl) => inner.create(key, value, ttl),
           async invalidate(key) {
             await inner.invalidate(key);
             events.push('invalidated');
           },
           async compareAndSet(key, expected, next, ttl) {
-            const swapped = await (inner.compareAndSet as NonNullable<SessionStorage['compareAndSet']>).call(inner, key, expected, next, ttl);
+            const swapped = await inner.compareAndSet(key, expected, next, ttl);
             if (swapped) events.push('renewed');
             return swapped;
           },

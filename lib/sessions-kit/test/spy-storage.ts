@@ -1,8 +1,8 @@
 /**
  * Test storages for the by-id tracker: a spy that records every key it is
  * handed (so tests can prove no id ever reaches storage), over a Map or over
- * any real storage, with or without the conditional writes; and the storage
- * key of an id, derived independently of the code under test.
+ * any real storage; and the storage key of an id, derived independently of
+ * the code under test.
  */
 import { createHash } from 'node:crypto';
 import type { SessionStorage } from '../src/types.ts';
@@ -13,19 +13,19 @@ export function keyOf(id: string): string {
 }
 
 export interface StoreCall {
-  op: 'write' | 'create' | 'compareAndSet';
+  op: 'create' | 'compareAndSet';
   key: string;
   value: string | undefined;
   ttlSeconds: number | undefined;
 }
 
-type Op = 'read' | 'write' | 'invalidate' | 'create' | 'compareAndSet';
+type Op = 'read' | 'invalidate' | 'create' | 'compareAndSet';
+/** What can be broken: one operation, or `write` for both storing calls (create and compareAndSet). */
+type Fault = Op | 'write';
 
 export interface SpyOptions {
   /** Wrap this storage instead of a plain Map. */
   inner?: SessionStorage;
-  /** Offer create/compareAndSet (default true; the inner storage must have them). */
-  conditional?: boolean;
 }
 
 /**
@@ -34,18 +34,17 @@ export interface SpyOptions {
  */
 export function spyStorage(options: SpyOptions = {}) {
   const { inner } = options;
-  const conditional = options.conditional ?? (inner ? typeof inner.create === 'function' && typeof inner.compareAndSet === 'function' : true);
   const map = new Map<string, string>();
-  const calls: Record<Op, number> = { read: 0, write: 0, invalidate: 0, create: 0, compareAndSet: 0 };
+  const calls: Record<Op, number> = { read: 0, invalidate: 0, create: 0, compareAndSet: 0 };
   /** Every key any call was handed, in order. */
   const keys: string[] = [];
   /** Every value any call was handed (stored or expected). */
   const values: string[] = [];
   const reads: string[] = [];
-  /** Every successful store: write, create that created, compare-and-set that matched with a next value. */
+  /** Every successful store: a create that created, a compare-and-set that matched with a next value. */
   const stores: StoreCall[] = [];
   const invalidated: string[] = [];
-  const faults: Partial<Record<Op, boolean>> = {};
+  const faults: Partial<Record<Fault, boolean>> = {};
   let faultError: () => unknown = () => new Error('ECONNREFUSED 127.0.0.1:6379');
 
   const enter = (op: Op, key: string) => {
@@ -61,41 +60,24 @@ export function spyStorage(options: SpyOptions = {}) {
       reads.push(key);
       return inner ? inner.read(key) : map.get(key);
     },
-    async write(key, value, ttlSeconds) {
-      enter('write', key);
-      values.push(value);
-      if (inner) await inner.write(key, value, ttlSeconds);
-      else map.set(key, value);
-      stores.push({ op: 'write', key, value, ttlSeconds });
-    },
-    async invalidate(key) {
-      enter('invalidate', key);
-      if (inner) await inner.invalidate(key);
-      else map.delete(key);
-      invalidated.push(key);
-    },
-  };
-  if (conditional) {
-    storage.create = async (key, value, ttlSeconds) => {
+    async create(key, value, ttlSeconds) {
       enter('create', key);
       values.push(value);
       let created: boolean;
-      if (inner?.create) created = await inner.create(key, value, ttlSeconds);
-      else if (inner) throw new Error('spyStorage: the inner storage has no create()');
+      if (inner) created = await inner.create(key, value, ttlSeconds);
       else {
         created = !map.has(key);
         if (created) map.set(key, value);
       }
       if (created) stores.push({ op: 'create', key, value, ttlSeconds });
       return created;
-    };
-    storage.compareAndSet = async (key, expected, next, ttlSeconds) => {
+    },
+    async compareAndSet(key, expected, next, ttlSeconds) {
       enter('compareAndSet', key);
       values.push(expected);
       if (next !== undefined) values.push(next);
       let swapped: boolean;
-      if (inner?.compareAndSet) swapped = await inner.compareAndSet(key, expected, next, ttlSeconds);
-      else if (inner) throw new Error('spyStorage: the inner storage has no compareAndSet()');
+      if (inner) swapped = await inner.compareAndSet(key, expected, next, ttlSeconds);
       else {
         swapped = map.get(key) === expected;
         if (swapped) {
@@ -106,8 +88,14 @@ export function spyStorage(options: SpyOptions = {}) {
       if (swapped && next !== undefined) stores.push({ op: 'compareAndSet', key, value: next, ttlSeconds });
       if (swapped && next === undefined) invalidated.push(key);
       return swapped;
-    };
-  }
+    },
+    async invalidate(key) {
+      enter('invalidate', key);
+      if (inner) await inner.invalidate(key);
+      else map.delete(key);
+      invalidated.push(key);
+    },
+  };
 
   return {
     storage,
@@ -124,12 +112,12 @@ export function spyStorage(options: SpyOptions = {}) {
       return text === undefined ? undefined : (JSON.parse(text) as Record<string, unknown>);
     },
     /** Every call fails (as an unreachable store would) until `recover()`. */
-    breakDown(which: Partial<Record<Op, boolean>> = { read: true, write: true, invalidate: true, create: true, compareAndSet: true }, error?: () => unknown) {
+    breakDown(which: Partial<Record<Fault, boolean>> = { read: true, write: true, invalidate: true }, error?: () => unknown) {
       Object.assign(faults, which);
       if (error) faultError = error;
     },
     recover() {
-      for (const op of Object.keys(faults) as Op[]) faults[op] = false;
+      for (const fault of Object.keys(faults) as Fault[]) faults[fault] = false;
     },
   };
 }

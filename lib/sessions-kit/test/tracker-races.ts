@@ -6,10 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionConflictError } from '../src/errors.ts';
-import { byIdTracker } from '../src/tracker/by-id.ts';
+import { type ByIdTracker, type Draft, type LoadedSession, byIdTracker } from '../src/tracker/by-id.ts';
 import { keyOf } from './spy-storage.ts';
 import type { OpenedStorage } from './storages.ts';
-import type { ByIdTracker, Draft, LoadedSession } from '../src/tracker/tracker.ts';
 
 interface Basket {
   items: string[];
@@ -132,9 +131,9 @@ export function describeTrackerRaces(
     });
 
     it('request A loads, B clears, A sets: SessionConflictError, and the id stays dead', async () => {
-      const { id, loads } = await loadedBy(1, ['kept?']);
-      const [a] = loads as [LoadedSession];
-      await tracker(1).invalidate(id);
+      const { id, loads } = await loadedBy(2, ['kept?']);
+      const [a, b] = loads as [LoadedSession, LoadedSession];
+      await tracker(1).invalidate(b);
       await expect(tracker(0).replace(a, () => draftOf({ items: ['resurrected'] }))).rejects.toMatchObject({
         code: 'ERR_SESSION_CONFLICT',
       });
@@ -145,14 +144,15 @@ export function describeTrackerRaces(
     });
 
     it('clear racing in-flight sets, updates and renewals: once clear returns the id is dead for good', async () => {
-      const { id, loads } = await loadedBy(12, ['a']);
+      const { id, loads: all } = await loadedBy(13, ['a']);
+      const loads = all.slice(0, 12);
       const racing = loads.map((loaded, i): Promise<unknown> => {
         const t = tracker(i);
         if (i % 3 === 0) return t.replace(loaded, () => draftOf({ items: ['set'] }));
         if (i % 3 === 1) return t.update(loaded, adding('update'));
         return t.renew(loaded, draftOf({ items: itemsOf(loaded) }));
       });
-      const cleared = tracker(1).invalidate(id);
+      const cleared = tracker(1).invalidate(all[12] as LoadedSession);
       const { failed } = await settle<unknown>([...racing, cleared]);
       expectConflicts(failed);
       // Writers still in their retry pauses finished above; nothing brought the id back.
@@ -197,9 +197,9 @@ export function describeTrackerRaces(
 
     it('regenerate racing clear: the old id ends dead, and a failed regenerate leaves no new record', async () => {
       for (let trial = 0; trial < 6; trial++) {
-        const { id, loads } = await loadedBy(1, ['secret']);
+        const { id, loads } = await loadedBy(2, ['secret']);
         const moved = tracker(0).regenerate(loads[0] as LoadedSession, (live) => draftOf({ items: itemsOf(live) }));
-        const cleared = tracker(1).invalidate(id);
+        const cleared = tracker(1).invalidate(loads[1] as LoadedSession);
         const [regenerated] = await Promise.allSettled([moved, cleared]);
         expect(await opened.truth.read(keyOf(id))).toBeUndefined();
         if (regenerated?.status === 'rejected') {
@@ -216,11 +216,9 @@ export function describeTrackerRaces(
       expect(new Set(made.map((m) => m.id)).size).toBe(30);
       for (const [i, m] of made.entries()) expect(itemsOf((await truth(m.id)) as LoadedSession)).toEqual([`s${i}`]);
       const storage = opened.truth;
-      if (storage.create) {
-        const taken = made[0] as LoadedSession;
-        expect(await storage.create(taken.key, 'intruder', 60)).toBe(false);
-        expect(await storage.read(taken.key)).toBe(taken.record);
-      }
+      const taken = made[0] as LoadedSession;
+      expect(await storage.create(taken.key, 'intruder', 60)).toBe(false);
+      expect(await storage.read(taken.key)).toBe(taken.record);
     });
   });
 }

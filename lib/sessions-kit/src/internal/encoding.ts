@@ -6,7 +6,6 @@
  */
 import { base64url } from 'jose';
 import { SessionDataError } from '../errors.ts';
-import { nodeCrypto } from './platform.ts';
 
 type BufferLike = {
   from(input: string, encoding: 'utf8' | 'base64url'): Uint8Array & { toString(encoding: string): string };
@@ -117,13 +116,4 @@ export function fromHex(hex: string, anyCase = false): Uint8Array | undefined {
 
 export function randomBytes(size: number): Bytes {
   return crypto.getRandomValues(new Uint8Array(size));
-}
-
-/** Constant-time comparison. Lengths are public (fixed-size MACs), so a length mismatch returns early. */
-export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  if (nodeCrypto) return nodeCrypto.timingSafeEqual(a, b);
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= (a[i] as number) ^ (b[i] as number);
-  return diff === 0;
 }

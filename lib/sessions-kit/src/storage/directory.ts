@@ -3,7 +3,7 @@ import { constants, type Dirent } from 'node:fs';
 import { lstat, mkdir, open, opendir, rename, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { SessionConfigError, SessionStorageError } from '../errors.ts';
-import { checkTtl } from '../limits.ts';
+import { checkTtl } from '../checks.ts';
 import type { SessionStorage } from '../types.ts';
 import { type HeldLock, type LockPaths, acquireLock, breakIfStale, tryLock } from './record-lock.ts';
 

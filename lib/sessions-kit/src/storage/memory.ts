@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { SessionConfigError } from '../errors.ts';
-import { checkTtl } from '../limits.ts';
+import { checkTtl } from '../checks.ts';
 import type { SessionStorage } from '../types.ts';
 
 /**
@@ -48,25 +48,21 @@ export function memoryStorage(options: MemoryStorageOptions = {}): SessionStorag
   });
 
   return {
-    read(id) {
+    async read(id) {
       // `get` refreshes recency, so a session in use is not the one evicted.
       return cache.get(id);
     },
-    write(id, value, ttlSeconds) {
-      // ttl 0 means "no expiry" to lru-cache; it also clears an older entry's ttl on overwrite.
-      cache.set(id, value, { ttl: ttlSeconds === undefined ? 0 : ttlToMs(ttlSeconds) });
-    },
-    invalidate(id) {
+    async invalidate(id) {
       cache.delete(id);
     },
     // Check and change happen in one synchronous call: no other request can run in between.
-    create(id, value, ttlSeconds) {
+    async create(id, value, ttlSeconds) {
       const ttl = ttlSeconds === undefined ? 0 : ttlToMs(ttlSeconds);
       if (cache.get(id) !== undefined) return false;
       cache.set(id, value, { ttl });
       return true;
     },
-    compareAndSet(id, expected, next, ttlSeconds) {
+    async compareAndSet(id, expected, next, ttlSeconds) {
       const ttl = ttlSeconds === undefined ? 0 : ttlToMs(ttlSeconds);
       if (cache.get(id) !== expected) return false;
       if (next === undefined) cache.delete(id);

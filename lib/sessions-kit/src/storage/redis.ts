@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createClient } from 'redis';
 import { SessionConfigError, SessionStorageError } from '../errors.ts';
-import { checkTtl } from '../limits.ts';
+import { checkTtl } from '../checks.ts';
 import type { SessionStorage } from '../types.ts';
 
 /**

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { cookie, defineSessions } from '../index.ts';
 import { exchange, setCookieFor, wireValue } from '../../test/helpers.ts';
 import { type User, expectClears, newSession } from '../../test/by-id.ts';
-import { newSessionId } from './session-id.ts';
+import { newSessionId } from './record.ts';
 import { keyOf, spyStorage } from '../../test/spy-storage.ts';
 
 afterEach(() => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { SessionStorageError, type SessionStorage, cookie, defineSessions } from '../index.ts';
 import { exchange, makeRequest, setCookies, wireValue } from '../../test/helpers.ts';
 import { type User, newSession } from '../../test/by-id.ts';
-import { newSessionId } from './session-id.ts';
+import { newSessionId } from './record.ts';
 import { keyOf, spyStorage } from '../../test/spy-storage.ts';
 
 describe('storage faults', () => {
@@ -75,7 +75,10 @@ describe('storage faults', () => {
       read: () => {
         throw cause;
       },
-      write: () => {
+      create: () => {
+        throw cause;
+      },
+      compareAndSet: () => {
         throw cause;
       },
       invalidate: () => {
@@ -96,7 +99,8 @@ describe('storage faults', () => {
     // Rejecting with a non-Error is wrapped too.
     const rejecting: SessionStorage = {
       read: () => Promise.reject('nope'),
-      write: () => Promise.reject('nope'),
+      create: () => Promise.reject('nope'),
+      compareAndSet: () => Promise.reject('nope'),
       invalidate: () => Promise.reject('nope'),
     };
     const other = defineSessions({ s: cookie<User>({ storage: rejecting }) });

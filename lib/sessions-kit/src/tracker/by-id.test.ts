@@ -1,7 +1,7 @@
 /**
  * Sessions kept by id (a session defined with `storage`), through requests:
- * Ktor's tracker tests, ids at rest, records bound to their session, storages
- * without conditional writes, and header sessions with a signed id.
+ * Ktor's tracker tests, ids at rest, records bound to their session, and
+ * header sessions with a signed id.
  */
 import { describe, expect, it, vi } from 'vitest';
 import { type Sessions, cookie, defineSessions, header, signed } from '../index.ts';
@@ -19,7 +19,7 @@ import {
   wireValue,
 } from '../../test/helpers.ts';
 import { type Cart, ID_SHAPE, type User, expectClears, newSession } from '../../test/by-id.ts';
-import { newSessionId } from './session-id.ts';
+import { newSessionId } from './record.ts';
 import { keyOf, spyStorage } from '../../test/spy-storage.ts';
 
 describe('Ktor: session tracker by id', () => {
@@ -160,11 +160,11 @@ describe('Ktor: session tracker by id', () => {
     const { sessions, spy } = setup();
     const { response } = await exchange(sessions, {}, (s) => s.regenerate('s'));
     expect(setCookies(response)).toEqual([]);
-    expect(spy.calls).toEqual({ read: 0, write: 0, invalidate: 0, create: 0, compareAndSet: 0 });
+    expect(spy.calls).toEqual({ read: 0, invalidate: 0, create: 0, compareAndSet: 0 });
     // With an unknown id: no write, no invalidate (only the clearing of the bad cookie).
     const unknown = newSessionId();
     const second = await exchange(sessions, { cookies: { s: unknown } }, (s) => s.regenerate('s'));
-    expect(spy.calls).toEqual({ read: 1, write: 0, invalidate: 0, create: 0, compareAndSet: 0 });
+    expect(spy.calls).toEqual({ read: 1, invalidate: 0, create: 0, compareAndSet: 0 });
     expectClears(second.response, 's');
     expect(spy.map.size).toBe(0);
   });

@@ -1,222 +1,225 @@
 /**
- * By id: the client holds only an id; the payload and its deadlines live in
- * storage as a small JSON record (record.ts) under a one-way hash of the id
- * (storage-key.ts). Deadlines in the record are checked on every read, so an
- * expired session is dead before any sweep removes it.
+ * By id: the client holds only an id; the payload and its deadlines live in storage as a small
+ * JSON record (record.ts) under a one-way hash of the id. Deadlines in the record are checked on
+ * every read, so an expired session is dead before any sweep removes it.
  *
- * Races: new ids are created only if absent, and every write to an existing
- * record is a compare-and-set against the exact record this request loaded.
- * A session that was cleared or regenerated elsewhere is therefore never
- * written back (see tracker.ts for each operation's contract).
+ * Races: new ids are created only if absent, and every write to an existing record is a
+ * compare-and-set against the exact record this request loaded. A session that was cleared,
+ * regenerated or revoked elsewhere is therefore never written back.
+ *
+ * Owners: a record may name its owner (the user id the definition's `owner` read from the data);
+ * the owner's index (owners.ts) then lists it. The record is the truth and the index a hint:
+ * entries are added before a record names the owner and removed after, and `list` checks each.
  */
-import { SessionConflictError, SessionStorageError, SessionUnsupportedError } from '../errors.ts';
+import { SessionConflictError, SessionStorageError } from '../errors.ts';
 import { nowSeconds } from '../internal/platform.ts';
-import type { SessionStorage } from '../types.ts';
-import { encodeRecord, parseRecord, recordTimes } from './record.ts';
-import { MAX_ATTEMPTS, pauseBeforeRetry } from './retry.ts';
-import { isSessionId, newSessionId } from './session-id.ts';
-import { inTurn } from './key-queue.ts';
-import { storageKey } from './storage-key.ts';
-import type { ByIdTracker, Draft, LoadedSession, TrackedSession } from './tracker.ts';
+import type { SessionStorage, SessionTimes } from '../types.ts';
+import { inTurn, retrying, storageGuard } from './contention.ts';
+import { type OwnerIndex, ownerIndex } from './owners.ts';
+import { encodeRecord, handleOf, isSessionId, newSessionId, parseRecord, storageKey } from './record.ts';
+
+/** One by-id session as a request last saw it in storage. */
+export interface LoadedSession {
+  /** The id (undefined for a record reached through its owner's index: its id is never known). */
+  readonly id: string;
+  /** The storage key: a one-way hash of the id. */
+  readonly key: string;
+  readonly payload: string;
+  readonly times: SessionTimes;
+  readonly owner?: string;
+  /** When the record was last written (seconds since the epoch). */
+  readonly seen: number;
+  /** The exact stored string; every compare-and-set from this request expects it. */
+  readonly record: string;
+}
+
+/** What to store. Built from the live record on every attempt, so retries see the latest data. */
+export interface Draft {
+  payload: string;
+  times: SessionTimes;
+  ttlSeconds: number | undefined;
+  owner?: string;
+}
+
+/** One of an owner's live sessions, as `list` finds it. */
+export interface OwnedSession {
+  key: string;
+  handle: string;
+  payload: string;
+  times: SessionTimes;
+  seen: number;
+}
+
+export type ByIdTracker = ReturnType<typeof byIdTracker>;
 
 /** A fresh 256-bit id is taken only if the random source is broken; a few tries tell the two apart. */
 const CREATE_ATTEMPTS = 4;
 
-type ConditionalStorage = SessionStorage & Required<Pick<SessionStorage, 'create' | 'compareAndSet'>>;
-
-export function byIdTracker(storage: SessionStorage, sessionName: string): ByIdTracker {
-  const conditional = typeof storage.create === 'function' && typeof storage.compareAndSet === 'function';
-  const atomic = storage as ConditionalStorage;
-
-  const guard = async <R>(what: string, run: () => R | Promise<R>): Promise<R> => {
-    try {
-      return await run();
-    } catch (error) {
-      if (error instanceof SessionStorageError) throw error;
-      // A custom storage threw something else: still a storage fault, never "no session".
-      throw new SessionStorageError(`Session storage failed to ${what} session "${sessionName}".`, { cause: error });
-    }
-  };
-
-  const keyOf = async (id: string): Promise<string> => {
-    const key = storageKey(id);
-    return typeof key === 'string' ? key : await key;
-  };
+export function byIdTracker(storage: SessionStorage, sessionName: string) {
+  const guard = storageGuard(sessionName);
+  const owners: OwnerIndex = ownerIndex(storage, sessionName, guard);
 
   /** The live session under `key`; undefined when gone, corrupt, another session's or past its own deadline. */
   const readLive = async (id: string, key: string): Promise<LoadedSession | undefined> => {
     const stored = await guard('read', () => storage.read(key));
-    if (stored === undefined) return undefined;
-    const record = parseRecord(stored);
-    if (!record || record.n !== sessionName) return undefined;
+    const record = stored === undefined ? undefined : parseRecord(stored, sessionName);
     // A deadline the record carries always holds, whatever the storage's own TTL says.
-    if (record.e !== undefined && record.e <= nowSeconds()) return undefined;
-    return { id, key, payload: record.d, times: recordTimes(record), record: stored };
+    if (!record || (record.times.expiresAt !== undefined && record.times.expiresAt <= nowSeconds())) return undefined;
+    return { id, key, ...record, record: stored as string };
   };
 
+  /** Whether the record under `key` is live and still names `owner`. */
+  const ownedBy = (owner: string) => async (key: string) => (await readLive('', key))?.owner === owner;
+
   const vanished = (what: string) =>
-    new SessionConflictError(
-      `Session "${sessionName}" was cleared or regenerated by another request while this one was using it; ${what}.`,
-    );
+    new SessionConflictError(`Session "${sessionName}" was cleared, regenerated or revoked by another request while this one was using it; ${what}.`);
 
   const compareAndSet = (key: string, expected: string, next: string | undefined, ttl: number | undefined) =>
-    guard('write', () => atomic.compareAndSet(key, expected, next, ttl));
+    guard('write', () => storage.compareAndSet(key, expected, next, ttl));
 
-  const stored = (loaded: LoadedSession, draft: Draft, record: string): LoadedSession => ({
-    id: loaded.id,
-    key: loaded.key,
-    payload: draft.payload,
-    times: draft.times,
-    record,
-  });
+  /** Writes `draft` over the exact record `live`; true when stored. A new owner's index learns the key first. */
+  const swap = async (live: LoadedSession, draft: Draft): Promise<LoadedSession | undefined> => {
+    if (draft.owner !== undefined && draft.owner !== live.owner) await owners.add(draft.owner, live.key, ownedBy(draft.owner));
+    const record = encodeRecord(sessionName, draft);
+    if (!(await compareAndSet(live.key, live.record, record, draft.ttlSeconds))) return undefined;
+    if (live.owner !== undefined && live.owner !== draft.owner) await owners.remove(live.owner, [live.key]);
+    return { id: live.id, key: live.key, payload: draft.payload, times: draft.times, owner: draft.owner, seen: nowSeconds(), record };
+  };
 
   /**
    * The compare-and-set loop behind replace and update: `produce` sees the live record, its
    * result is stored only over that exact record, otherwise re-read and try again.
    */
-  const casLoop = (
-    loaded: LoadedSession,
-    produce: (live: LoadedSession) => Draft | Promise<Draft>,
-    what: string,
-  ): Promise<LoadedSession> =>
+  const casLoop = (loaded: LoadedSession, produce: (live: LoadedSession) => Draft | Promise<Draft>, what: string) =>
     inTurn(storage, loaded.key, async (waited) => {
       // After waiting for this process's previous writer, the loaded record is likely stale:
       // read first rather than spend a compare-and-set on it.
       let live = waited ? await readLive(loaded.id, loaded.key) : loaded;
-      for (let attempt = 1; ; attempt++) {
+      return retrying(`Session "${sessionName}" (${what})`, async (attempt) => {
+        if (attempt > 1) live = await readLive(loaded.id, loaded.key);
         if (!live) throw vanished(`${what} would have brought it back`);
-        const started = Date.now();
-        const draft = await produce(live);
-        const record = encodeRecord(sessionName, draft.payload, draft.times);
-        if (await compareAndSet(live.key, live.record, record, draft.ttlSeconds)) return stored(live, draft, record);
-        if (attempt >= MAX_ATTEMPTS) {
-          throw new SessionConflictError(
-            `Session "${sessionName}" changed under ${what} ${MAX_ATTEMPTS} times in a row; try the request again.`,
-          );
-        }
-        await pauseBeforeRetry(attempt + 1, Date.now() - started);
-        live = await readLive(live.id, live.key);
-      }
+        return swap(live, await produce(live));
+      });
     });
 
-  const tracker: ByIdTracker = {
-    byId: true,
-    conditional,
+  /** Ends sessions by key: each record first (then it is dead for every request), then the index entries. */
+  const end = async (owner: string | undefined, keys: string[]): Promise<void> => {
+    await Promise.all(keys.map((key) => guard('invalidate', () => storage.invalidate(key))));
+    if (owner !== undefined && keys.length > 0) await owners.remove(owner, keys);
+  };
 
-    async loadById(id) {
+  const tracker = {
+    /** The live session behind `id`, or undefined (malformed id, unknown, corrupt, another session's, expired). */
+    async loadById(id: string): Promise<LoadedSession | undefined> {
       // Checked before anything reaches storage: hostile ids never become keys.
       if (!isSessionId(id)) return undefined;
-      return readLive(id, await keyOf(id));
+      return readLive(id, await storageKey(id));
     },
 
-    async create(draft) {
+    /** Stores a new session under a fresh id, created only if absent (and listed under its owner first). */
+    async create(draft: Draft): Promise<LoadedSession> {
       for (let attempt = 1; attempt <= CREATE_ATTEMPTS; attempt++) {
         const id = newSessionId();
-        const key = await keyOf(id);
-        const record = encodeRecord(sessionName, draft.payload, draft.times);
-        const session = { id, key, payload: draft.payload, times: draft.times, record };
-        if (!conditional) {
-          await guard('write', () => storage.write(key, record, draft.ttlSeconds));
-          return session;
+        const key = await storageKey(id);
+        if (draft.owner !== undefined) await owners.add(draft.owner, key, ownedBy(draft.owner));
+        const record = encodeRecord(sessionName, draft);
+        if (await guard('write', () => storage.create(key, record, draft.ttlSeconds))) {
+          return { id, key, payload: draft.payload, times: draft.times, owner: draft.owner, seen: nowSeconds(), record };
         }
-        if (await guard('write', () => atomic.create(key, record, draft.ttlSeconds))) return session;
       }
-      throw new SessionStorageError(
-        `Session storage reported ${CREATE_ATTEMPTS} fresh random ids for "${sessionName}" as taken; its create() is broken.`,
-      );
+      throw new SessionStorageError(`Session storage reported ${CREATE_ATTEMPTS} fresh random ids for "${sessionName}" as taken; its create() is broken.`);
     },
 
-    async replace(loaded, draft) {
-      if (conditional) return casLoop(loaded, draft, 'set()');
-      // Without conditional writes the check and the write are two steps: this narrows the
-      // window in which a cleared session could come back, it cannot close it.
-      const live = await readLive(loaded.id, loaded.key);
-      if (!live) throw vanished('set() would have brought it back');
-      const next = draft(live);
-      const record = encodeRecord(sessionName, next.payload, next.times);
-      await guard('write', () => storage.write(live.key, record, next.ttlSeconds));
-      return stored(live, next, record);
+    /**
+     * Replaces the live record (the last writer wins over other writes), retrying while others
+     * change it. Throws SessionConflictError when the session vanished: it is never re-created.
+     */
+    replace(loaded: LoadedSession, draft: (live: LoadedSession) => Draft): Promise<LoadedSession> {
+      return casLoop(loaded, draft, 'set()');
     },
 
-    async update(loaded, modify) {
-      if (!conditional) {
-        throw new SessionUnsupportedError(
-          `update() on session "${sessionName}" needs a storage with create() and compareAndSet(); ` +
-            'this storage has only read/write/invalidate. Use get() and set(), or add the two methods.',
-        );
-      }
-      // No session to start from: a fresh one, under a new id.
+    /**
+     * Atomic read-modify-write: `modify` gets the live record and its result is stored only if the
+     * record is still that one; else it re-reads and calls `modify` again (bounded, with jitter).
+     * Without a loaded session, `modify(undefined)` is stored as a new session under a fresh id.
+     */
+    async update(loaded: LoadedSession | undefined, modify: (live: LoadedSession | undefined) => Draft | Promise<Draft>): Promise<LoadedSession> {
       if (!loaded) return tracker.create(await modify(undefined));
       return casLoop(loaded, modify, 'update()');
     },
 
-    async renew(loaded, draft) {
-      const record = encodeRecord(sessionName, draft.payload, draft.times);
-      if (conditional) {
-        return (await compareAndSet(loaded.key, loaded.record, record, draft.ttlSeconds))
-          ? stored(loaded, draft, record)
-          : undefined;
-      }
-      const current = await guard('read', () => storage.read(loaded.key));
-      if (current !== loaded.record) return undefined;
-      await guard('write', () => storage.write(loaded.key, record, draft.ttlSeconds));
-      return stored(loaded, draft, record);
+    /** Compare-and-set renewal: the new record, or undefined when skipped (changed or gone meanwhile). */
+    renew(loaded: LoadedSession, draft: Draft): Promise<LoadedSession | undefined> {
+      return swap(loaded, draft);
     },
 
-    async regenerate(loaded, draft) {
-      if (!conditional) {
-        const fresh = await tracker.create(draft(loaded));
-        await guard('invalidate', () => storage.invalidate(loaded.key));
-        return fresh;
-      }
+    /**
+     * Moves the session to a new id: creates the new record, then deletes the old one only if it is
+     * still the record the data came from (else carries the newer data and tries again). Throws
+     * SessionConflictError (and leaves no new record) when the session vanished meanwhile.
+     */
+    regenerate(loaded: LoadedSession, draft: (live: LoadedSession) => Draft): Promise<LoadedSession> {
       return inTurn(storage, loaded.key, async (waited) => {
         let live = waited ? await readLive(loaded.id, loaded.key) : loaded;
         if (!live) throw vanished('regenerate() did not move it');
         const moved = live;
         const fresh = await tracker.create(draft(moved));
         try {
-          for (let attempt = 1; ; attempt++) {
-            const started = Date.now();
-            // The old id dies only if it still holds the data that was moved.
-            if (await compareAndSet(live.key, live.record, undefined, undefined)) break;
-            if (attempt >= MAX_ATTEMPTS) {
-              throw new SessionConflictError(`Session "${sessionName}" changed under regenerate() ${MAX_ATTEMPTS} times in a row.`);
-            }
-            await pauseBeforeRetry(attempt + 1, Date.now() - started);
-            live = await readLive(live.id, live.key);
+          // The old id dies only if it still holds the data that was moved.
+          await retrying(`Session "${sessionName}" (regenerate())`, async (attempt) => {
+            if (attempt > 1) live = await readLive(loaded.id, loaded.key);
             if (!live) throw vanished('regenerate() did not move it');
-          }
+            return (await compareAndSet(live.key, live.record, undefined, undefined)) || undefined;
+          });
+          if (moved.owner !== undefined) await owners.remove(moved.owner, [moved.key]);
           if (live === moved) return fresh;
           // Another request changed the session before the move: the new id carries its newer data.
           // Only this request knows the new id, so its record cannot have changed meanwhile.
-          const next = draft(live);
-          const record = encodeRecord(sessionName, next.payload, next.times);
-          if (!(await compareAndSet(fresh.key, fresh.record, record, next.ttlSeconds))) {
-            throw new SessionStorageError(`Session storage lost the new record of "${sessionName}" during regenerate().`);
-          }
-          return stored(fresh, next, record);
+          const carried = await swap(fresh, draft(live as LoadedSession));
+          if (!carried) throw new SessionStorageError(`Session storage lost the new record of "${sessionName}" during regenerate().`);
+          return carried;
         } catch (error) {
           // The moved copy must not outlive the session it came from. Its id was never sent, so if
           // even this fails the record is unreachable and only waits for its TTL.
-          await Promise.resolve()
-            .then(() => storage.invalidate(fresh.key))
-            .catch(() => undefined);
+          await end(fresh.owner, [fresh.key]).catch(() => undefined);
           throw error;
         }
       });
     },
 
-    // ---- reading a presented id, and the unconditional clear ----
-
-    async load(token): Promise<TrackedSession | undefined> {
-      const loaded = await tracker.loadById(token);
-      if (!loaded) return undefined;
-      return { payload: loaded.payload, times: loaded.times, id: loaded.id, loaded };
+    /** Forgets the session. Unconditional: it wins every race. */
+    invalidate(loaded: LoadedSession): Promise<void> {
+      return end(loaded.owner, [loaded.key]);
     },
 
-    async invalidate(id) {
-      const key = await keyOf(id);
-      await guard('invalidate', () => storage.invalidate(key));
+    /** The owner's live sessions; entries whose record is gone, expired or now someone else's are pruned. */
+    async list(owner: string): Promise<OwnedSession[]> {
+      const keys = await owners.keys(owner);
+      const found = await Promise.all(keys.map((key) => readLive('', key)));
+      const live: OwnedSession[] = [];
+      const dead: string[] = [];
+      for (const [i, session] of found.entries()) {
+        if (session?.owner !== owner) dead.push(keys[i] as string);
+        else live.push({ key: session.key, handle: await handleOf(session.key), payload: session.payload, times: session.times, seen: session.seen });
+      }
+      if (dead.length > 0) await owners.remove(owner, dead, true);
+      return live;
+    },
+
+    /**
+     * Ends the owner's sessions whose handle is `handle` (or, without one, all but `except`).
+     * Returns how many were live. Once this returns they are dead for every request, in flight or not.
+     */
+    async revoke(owner: string, handle: string | undefined, except?: string): Promise<number> {
+      const listed = (await owners.keys(owner)).filter((key) => key !== except);
+      const handles = handle === undefined ? [] : await Promise.all(listed.map(handleOf));
+      const keys = handle === undefined ? listed : listed.filter((_, i) => handles[i] === handle);
+      const found = await Promise.all(keys.map((key) => readLive('', key)));
+      // Only records that still name this owner end; every matched entry leaves the index.
+      const mine = keys.filter((_, i) => found[i]?.owner === owner);
+      await Promise.all(mine.map((key) => guard('invalidate', () => storage.invalidate(key))));
+      if (keys.length > 0) await owners.remove(owner, keys);
+      return mine.length;
     },
   };
   return tracker;

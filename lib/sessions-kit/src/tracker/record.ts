@@ -1,54 +1,73 @@
 /**
- * The record a by-id session keeps in storage: small JSON, bound to its session
- * name, carrying its own deadlines and a revision nonce.
+ * What a by-id session leaves on the server, and how its id becomes a storage key.
  *
- * Compare-and-set compares the whole record string. The nonce makes every write
- * unique, so a record that was replaced and then replaced again with the same
- * data and deadlines (A → B → A) still fails a stale compare (no ABA).
+ * Ids: 32 bytes from the CSPRNG, base64url (43 characters), checked against that shape before
+ * anything reaches storage. Storages never see an id, only base64url(SHA-256(namespace + id)), so
+ * a Redis dump, a replica, `MONITOR` or a directory listing holds no live token.
+ *
+ * The record is small JSON bound to its session name, carrying its own deadlines and a revision
+ * nonce. Compare-and-set compares the whole string; the nonce makes every write unique, so a
+ * record that was replaced and then replaced again with the same data (A → B → A) still fails a
+ * stale compare (no ABA).
  */
 import { randomBytes, toBase64url } from '../internal/encoding.ts';
+import { sha256 } from '../internal/crypto.ts';
+import { nowSeconds } from '../internal/platform.ts';
 import type { SessionTimes } from '../types.ts';
 
-/** Stored JSON, version 2. Holds no session id: the key is a hash of it, and the value never names it. */
-export interface StoredRecord {
-  v: 2;
-  /** The session the record belongs to: an id issued for one session never opens another sharing the store. */
-  n: string;
-  /** Revision nonce: 12 random bytes, base64url, new on every write. */
-  r: string;
-  /** The serialized session. */
-  d: string;
-  /** createdAt, expiresAt (seconds since the epoch). */
-  c?: number;
-  e?: number;
+const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
+/** Versioned: changing the derivation must change every key (old records then simply end). */
+const KEY_NAMESPACE = 'sessions-kit/id/v1:';
+const HANDLE_NAMESPACE = 'sessions-kit/handle/v1:';
+
+export function newSessionId(): string {
+  return toBase64url(randomBytes(32));
 }
 
-export function encodeRecord(sessionName: string, payload: string, times: SessionTimes): string {
-  const record: StoredRecord = { v: 2, n: sessionName, r: toBase64url(randomBytes(12)), d: payload };
-  if (times.createdAt !== undefined) record.c = times.createdAt;
-  if (times.expiresAt !== undefined) record.e = times.expiresAt;
-  return JSON.stringify(record);
+export function isSessionId(value: string): boolean {
+  return SESSION_ID.test(value);
 }
 
-/** The record, or undefined for anything malformed (corrupt, another version, another format). */
-export function parseRecord(text: string): StoredRecord | undefined {
-  let parsed: unknown;
+/** The storage key for a session id: 43 base64url characters, never the id. */
+export async function storageKey(id: string): Promise<string> {
+  return toBase64url(await sha256(KEY_NAMESPACE + id));
+}
+
+/**
+ * A session's handle, for lists of a user's sessions: stable, safe to show and to put in a URL. It
+ * is derived from the storage key, which is derived from the id, so it can be turned into neither.
+ */
+export async function handleOf(key: string): Promise<string> {
+  return toBase64url(await sha256(HANDLE_NAMESPACE + key)).slice(0, 22);
+}
+
+/**
+ * Stored JSON, version 2: `v`, the session name `n`, a revision nonce `r` (12 random bytes), the
+ * serialized session `d`, createdAt `c` / expiresAt `e` and written-at `w` in seconds, and the
+ * owner `o` when the definition names one. It never names the id.
+ */
+export function encodeRecord(sessionName: string, draft: { payload: string; times: SessionTimes; owner?: string }): string {
+  const { payload, times, owner } = draft;
+  const r = toBase64url(randomBytes(12));
+  return JSON.stringify({ v: 2, n: sessionName, r, d: payload, c: times.createdAt, e: times.expiresAt, w: nowSeconds(), o: owner });
+}
+
+/** The record's payload and deadlines, or undefined for anything malformed or another session's. */
+export function parseRecord(
+  text: string,
+  sessionName: string,
+): { payload: string; times: SessionTimes; owner?: string; seen: number } | undefined {
+  let r: Record<string, unknown>;
   try {
-    parsed = JSON.parse(text);
+    r = JSON.parse(text);
   } catch {
     return undefined;
   }
-  if (typeof parsed !== 'object' || parsed === null) return undefined;
-  const r = parsed as Record<string, unknown>;
   const time = (v: unknown) => v === undefined || (typeof v === 'number' && Number.isSafeInteger(v));
-  if (r.v !== 2 || typeof r.n !== 'string' || typeof r.r !== 'string' || typeof r.d !== 'string') return undefined;
-  if (!time(r.c) || !time(r.e)) return undefined;
-  return r as unknown as StoredRecord;
-}
-
-export function recordTimes(record: StoredRecord): SessionTimes {
+  if (typeof r !== 'object' || r === null || r.v !== 2 || r.n !== sessionName || typeof r.r !== 'string' || typeof r.d !== 'string') return undefined;
+  if (!time(r.c) || !time(r.e) || !time(r.w) || (r.o !== undefined && typeof r.o !== 'string')) return undefined;
   const times: SessionTimes = {};
-  if (record.c !== undefined) times.createdAt = record.c;
-  if (record.e !== undefined) times.expiresAt = record.e;
-  return times;
+  if (r.c !== undefined) times.createdAt = r.c as number;
+  if (r.e !== undefined) times.expiresAt = r.e as number;
+  return { payload: r.d, times, owner: r.o as string | undefined, seen: (r.w as number | undefined) ?? 0 };
 }

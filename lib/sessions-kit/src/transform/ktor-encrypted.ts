@@ -1,5 +1,6 @@
+import { timingSafeEqual } from '../internal/crypto.ts';
 import { SessionConfigError } from '../errors.ts';
-import { assertWellFormedText, fromHex, fromUtf8, timingSafeEqual, toHex, utf8 } from '../internal/encoding.ts';
+import { assertWellFormedText, fromHex, fromUtf8, toHex, utf8 } from '../internal/encoding.ts';
 import { requireNodeCrypto } from '../internal/platform.ts';
 import type { SessionTransformer } from '../types.ts';
 import { ktorKeyBytes } from './ktor-key.ts';
@@ -112,7 +113,7 @@ export function ktorEncrypted(options: KtorEncryptedOptions): SessionTransformer
   };
 
   return {
-    write(value: string): string {
+    async write(value: string): Promise<string> {
       assertWellFormedText(value, 'ktorEncrypted');
       const iv = crypto.randomBytes(BLOCK_BYTES);
       const cipher = crypto.createCipheriv(algorithm, encryptionKey, iv);
@@ -120,7 +121,7 @@ export function ktorEncrypted(options: KtorEncryptedOptions): SessionTransformer
       return `${toHex(iv)}/${toHex(ciphertext)}:${toHex(mac(ciphertext))}`;
     },
 
-    read(transported: string): string | undefined {
+    async read(transported: string): Promise<string | undefined> {
       const parts = WIRE_FORMAT.exec(transported);
       if (!parts) return undefined;
       // The regex guarantees well-formed lowercase hex of the right lengths.

@@ -1,4 +1,5 @@
-import { fromHex, isWellFormedText, assertWellFormedText, timingSafeEqual, toHex, utf8 } from '../internal/encoding.ts';
+import { timingSafeEqual } from '../internal/crypto.ts';
+import { fromHex, isWellFormedText, assertWellFormedText, toHex, utf8 } from '../internal/encoding.ts';
 import { requireNodeCrypto } from '../internal/platform.ts';
 import type { SessionTransformer } from '../types.ts';
 import { ktorKeyBytes } from './ktor-key.ts';
@@ -36,12 +37,12 @@ export function ktorSigned(options: KtorSignedOptions): SessionTransformer {
   const mac = (value: string): Uint8Array => crypto.createHmac('sha256', key).update(utf8(value)).digest();
 
   return {
-    write(value: string): string {
+    async write(value: string): Promise<string> {
       assertWellFormedText(value, 'ktorSigned');
       return `${value}/${toHex(mac(value))}`;
     },
 
-    read(transported: string): string | undefined {
+    async read(transported: string): Promise<string | undefined> {
       const slash = transported.lastIndexOf('/');
       if (slash < 0 || transported.length - slash - 1 !== MAC_HEX_LENGTH) return undefined;
       const given = fromHex(transported.slice(slash + 1));

@@ -7,15 +7,25 @@
  *   user_session: cookie<User>({ transform: encrypted({ secret }), cookie: { maxAge: 3600, sameSite: 'strict' } }),
  * });
  */
+import { checkSeconds } from '../checks.ts';
 import { SessionConfigError } from '../errors.ts';
 import { isProduction } from '../internal/platform.ts';
-import { assertFitsWire, checkSeconds } from '../limits.ts';
-import type { AnySessionDefinition, SessionBehaviour, SessionDefinition } from '../session-definition.ts';
-import type { CookieWriteOptions, ResolvedCookie, SameSite, SessionIO } from '../session-io.ts';
-import { type Outgoing, type SessionTransport, TOKEN } from './transport.ts';
-import { encodeCookieValue } from './wire-encoding.ts';
+import type { SessionBehaviour, SessionDefinition } from '../types.ts';
+import { type CookieWriteOptions, type SameSite, checkWireName } from './wire.ts';
 
-export type { ResolvedCookie, SameSite } from '../session-io.ts';
+export type { SameSite } from './wire.ts';
+
+/** Resolved attributes, checked against the cookie prefix rules. */
+export interface ResolvedCookie {
+  name: string;
+  maxAge: number | null;
+  path: string;
+  domain?: string;
+  secure: boolean;
+  httpOnly: boolean;
+  sameSite: SameSite;
+  partitioned: boolean;
+}
 
 export interface CookieAttributes {
   /** Seconds; default 7 days; `null` for a browser-session cookie. Clamped to 400 days. */
@@ -50,7 +60,7 @@ export interface CookieSessionDefinition<T> extends SessionDefinition<T> {
 
 export const DEFAULT_MAX_AGE = 7 * 24 * 3600;
 /** Browsers cap cookie lifetimes at 400 days (RFC 6265bis). */
-export const MAX_COOKIE_AGE = 400 * 24 * 3600;
+const MAX_COOKIE_AGE = 400 * 24 * 3600;
 
 export function cookie<T>(options: CookieSessionOptions<T> = {}): CookieSessionDefinition<T> {
   const attributes = options.cookie ?? {};
@@ -68,18 +78,9 @@ export function cookie<T>(options: CookieSessionOptions<T> = {}): CookieSessionD
   return { transport: 'cookie', options };
 }
 
-export function isCookieDefinition(d: AnySessionDefinition): d is CookieSessionDefinition<unknown> {
-  return d.transport === 'cookie';
-}
-
-
 export function resolveCookie(sessionName: string, attributes: CookieAttributes = {}): ResolvedCookie {
   const name = attributes.name ?? sessionName;
-  if (!TOKEN.test(name)) {
-    throw new SessionConfigError(
-      `Session cookie name ${JSON.stringify(name)} is not a valid cookie name: use letters, digits and !#$%&'*+-.^_\`|~ only (no spaces, ";" or "=").`,
-    );
-  }
+  checkWireName('Session cookie name', name);
   const hostPrefix = name.startsWith('__Host-');
   const securePrefix = hostPrefix || name.startsWith('__Secure-');
   const sameSite = attributes.sameSite ?? 'lax';
@@ -103,33 +104,6 @@ export function resolveCookie(sessionName: string, attributes: CookieAttributes 
     sameSite,
     partitioned: attributes.partitioned ?? false,
   };
-}
-
-export class CookieTransport implements SessionTransport {
-  readonly kind = 'cookie';
-  readonly wireName: string;
-
-  constructor(readonly attributes: ResolvedCookie) {
-    this.wireName = attributes.name;
-  }
-
-  receive(io: SessionIO): string | undefined {
-    const value = io.cookie(this.wireName);
-    return value === '' ? undefined : value;
-  }
-
-  assertFits(sessionName: string, value: string): void {
-    assertFitsWire(sessionName, this.wireName.length + 1 + encodeCookieValue(value).length);
-  }
-
-  send(io: SessionIO, outgoing: Outgoing): void {
-    if (outgoing.kind === 'clear') io.setCookie(this.wireName, '', this.options(0));
-    else io.setCookie(this.wireName, outgoing.value, this.options(outgoing.maxAge));
-  }
-
-  private options(maxAge: number | null): CookieWriteOptions {
-    return cookieWriteOptions(this.attributes, maxAge);
-  }
 }
 
 /** The Set-Cookie attributes for a cookie living `maxAge` seconds (0 clears; null: browser session). */

@@ -8,13 +8,10 @@
  *   cart_session: header<Cart>({ name: 'X-Cart-Session', storage: memoryStorage(), transform: signed({ secret }) }),
  * });
  */
-import { SessionConfigError } from '../errors.ts';
-import { assertFitsWire, checkSeconds } from '../limits.ts';
-import type { SessionBehaviour, SessionDefinition } from '../session-definition.ts';
-import type { SessionIO } from '../session-io.ts';
+import { checkSeconds } from '../checks.ts';
+import type { SessionBehaviour, SessionDefinition } from '../types.ts';
 import { DEFAULT_MAX_AGE } from './cookie.ts';
-import { type Outgoing, type SessionTransport, TOKEN } from './transport.ts';
-import { decodeWireValue, encodeHeaderValue } from './wire-encoding.ts';
+import { checkWireName } from './wire.ts';
 
 export interface HeaderSessionOptions<T> extends SessionBehaviour<T> {
   /** Header name; defaults to the session name. */
@@ -33,30 +30,9 @@ export function header<T>(options: HeaderSessionOptions<T> = {}): HeaderSessionD
   return { transport: 'header', options };
 }
 
-export function headerMaxAge(options: HeaderSessionOptions<unknown>): number | null {
-  return options.maxAge === undefined ? DEFAULT_MAX_AGE : options.maxAge;
-}
-
-export class HeaderTransport implements SessionTransport {
-  readonly kind = 'header';
-
-  constructor(readonly wireName: string) {
-    if (!TOKEN.test(wireName)) {
-      throw new SessionConfigError(`Session header name ${JSON.stringify(wireName)} is not a valid HTTP header name.`);
-    }
-  }
-
-  receive(io: SessionIO): string | undefined {
-    const raw = io.header(this.wireName);
-    return raw === undefined || raw === '' ? undefined : decodeWireValue(raw);
-  }
-
-  assertFits(sessionName: string, value: string): void {
-    assertFitsWire(sessionName, this.wireName.length + 2 + encodeHeaderValue(value).length);
-  }
-
-  send(io: SessionIO, outgoing: Outgoing): void {
-    // An empty header is the clear signal.
-    io.setHeader(this.wireName, outgoing.kind === 'clear' ? '' : encodeHeaderValue(outgoing.value));
-  }
+/** The header's name on the wire and the lifetime it gives its session. */
+export function resolveHeader(sessionName: string, options: HeaderSessionOptions<unknown> = {}): { name: string; maxAge: number | null } {
+  const name = options.name ?? sessionName;
+  checkWireName('Session header name', name);
+  return { name, maxAge: options.maxAge === undefined ? DEFAULT_MAX_AGE : options.maxAge };
 }

@@ -1,13 +1,5 @@
-/** Limits shared by every transport and option: one place for each check. */
-import { SessionConfigError, SessionTooLargeError } from './errors.ts';
-
-/** Browsers and servers reject larger cookies; session headers keep to the same bound. */
-export const MAX_WIRE_BYTES = 4096;
-
-/** Throws `SessionTooLargeError` when a cookie or header line of `size` bytes cannot travel. */
-export function assertFitsWire(sessionName: string, size: number): void {
-  if (size > MAX_WIRE_BYTES) throw new SessionTooLargeError(sessionName, size, MAX_WIRE_BYTES);
-}
+/** Option checks shared by every definition and storage: one place for each rule. */
+import { SessionConfigError } from './errors.ts';
 
 /** A lifetime option: a positive whole number of seconds (or null where the option allows "none"). */
 export function checkSeconds(label: string, value: number | null | undefined, allowNull = false): void {
@@ -17,6 +9,15 @@ export function checkSeconds(label: string, value: number | null | undefined, al
       `${label} must be a positive whole number of seconds${allowNull ? ' or null' : ''}, not ${String(value)}.`,
     );
   }
+}
+
+/** A count or duration option: a positive safe integer, or the default when undefined. */
+export function positiveInteger(label: string, value: number | undefined, fallback: number): number {
+  const result = value ?? fallback;
+  if (!Number.isSafeInteger(result) || result <= 0) {
+    throw new SessionConfigError(`${label} must be a positive integer, not ${String(value)}.`);
+  }
+  return result;
 }
 
 /** A storage TTL: positive and finite (fractions allowed). Throws a RangeError naming the storage. */

@@ -3,7 +3,7 @@
  * Origin fallback (scheme, host and port; X-Forwarded-* only with trustProxy).
  */
 import { describe, expect, it } from 'vitest';
-import { cookie, defineSessions, header, isCrossSiteRequest, signed } from './index.ts';
+import { cookie, defineSessions, header, isCrossSiteRequest, signed } from '../index.ts';
 import {
   ORIGIN,
   type RequestInit2,
@@ -13,7 +13,7 @@ import {
   cookieHeaderFrom,
   exchange,
   makeRequest,
-} from '../test/helpers.ts';
+} from '../../test/helpers.ts';
 
 describe('cross-site writes (login CSRF)', () => {
   const sessions = defineSessions({

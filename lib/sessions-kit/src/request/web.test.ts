@@ -4,7 +4,7 @@
  * once, per request, with no cross-talk between parallel requests.
  */
 import { describe, expect, it } from 'vitest';
-import { cookie, defineSessions, header, memoryStorage, readWireValue, signed } from './index.ts';
+import { cookie, defineSessions, header, memoryStorage, readWireValue, signed } from '../index.ts';
 import {
   ORIGIN,
   SECRET,
@@ -14,7 +14,7 @@ import {
   makeRequest,
   setCookieFor,
   setCookies,
-} from '../test/helpers.ts';
+} from '../../test/helpers.ts';
 
 const sessions = defineSessions({
   s: cookie<User>({ transform: signed({ secret: SECRET }) }),

@@ -1,0 +1,198 @@
+/**
+ * Per-user sessions (by id): the owner index, list / revoke / revokeOthers in a request,
+ * forOwner anywhere, and the races: concurrent logins, revocations beating in-flight writes.
+ * Runs on every built-in storage the concurrency tests use, and on a custom one.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { SessionConfigError, SessionConflictError, type SessionStorage, SessionUnsupportedError, cookie, defineSessions, encrypted } from '../index.ts';
+import { exchange, mapStorage, setCookieFor, wireValue } from '../../test/helpers.ts';
+import { type OpenedStorage, STORAGE_CASES } from '../../test/storages.ts';
+
+interface Auth {
+  userId: string;
+  device: string;
+  n?: number;
+}
+
+const CASES = [
+  ...STORAGE_CASES,
+  { name: 'a custom storage (Map)', open: async (): Promise<OpenedStorage> => {
+    const storage = mapStorage();
+    return { handle: () => storage, truth: storage, cleanup: async () => undefined };
+  } },
+];
+
+const define = (storage: SessionStorage) =>
+  defineSessions({ auth: cookie<Auth>({ storage, owner: (s) => s.userId, idleTimeout: 1800 }) });
+
+describe.each(CASES)('per-user sessions on $name', ({ open }) => {
+  let opened: OpenedStorage;
+  let sessions: ReturnType<typeof define>;
+  beforeAll(async () => {
+    opened = await open();
+    sessions = define(opened.handle(0));
+  });
+  afterAll(() => opened.cleanup());
+
+  /** Logs `userId` in on a new device; returns its cookie value (the id). */
+  const login = async (userId: string, device: string, s = sessions) => {
+    const { response } = await exchange(s, {}, (session) => session.set('auth', { userId, device }));
+    return wireValue(response, 'auth');
+  };
+  const as = (id: string) => ({ cookies: { auth: id } });
+
+  it('lists every one of 20 concurrent logins of one user, marks the current one, and shows no ids', async () => {
+    const ids = await Promise.all(Array.from({ length: 20 }, (_, i) => login('ada', `device ${i}`, define(opened.handle(i)))));
+    const { result } = await exchange(sessions, as(ids[3] as string), (s) => s.list('auth'));
+    expect(result).toHaveLength(20);
+    expect(result.filter((info) => info.current).map((info) => info.data.device)).toEqual(['device 3']);
+    expect(new Set(result.map((info) => info.handle)).size).toBe(20);
+    for (const info of result) {
+      expect(info.handle).toMatch(/^[A-Za-z0-9_-]{22}$/);
+      expect(ids.some((id) => id.includes(info.handle) || info.handle.includes(id.slice(0, 10)))).toBe(false);
+      expect(info.createdAt).toBeInstanceOf(Date);
+      expect(info.lastSeenAt.getTime()).toBeGreaterThanOrEqual(info.createdAt.getTime());
+      expect(info.expiresAt?.getTime()).toBeGreaterThan(Date.now());
+    }
+    // Another user's list is separate; without a session the list is empty.
+    await login('bob', 'phone');
+    expect((await sessions.forOwner('auth', 'bob').list()).map((i) => i.data.device)).toEqual(['phone']);
+    expect((await exchange(sessions, {}, (s) => s.list('auth'))).result).toEqual([]);
+  });
+
+  it('revoke ends one session of the same owner; another owner\'s handle is refused', async () => {
+    const mine = await login('cy', 'laptop');
+    const other = await login('cy', 'tablet');
+    const stranger = await login('dee', 'phone');
+    const [strangerInfo] = await sessions.forOwner('auth', 'dee').list();
+    const { result: list } = await exchange(sessions, as(mine), (s) => s.list('auth'));
+    const tablet = list.find((info) => info.data.device === 'tablet');
+    expect((await exchange(sessions, as(mine), (s) => s.revoke('auth', strangerInfo?.handle as string))).result).toBe(false);
+    expect((await exchange(sessions, as(mine), (s) => s.revoke('auth', 'no-such-handle'))).result).toBe(false);
+    expect((await exchange(sessions, as(mine), (s) => s.revoke('auth', tablet?.handle as string))).result).toBe(true);
+    expect((await exchange(sessions, as(other), (s) => s.get('auth'))).result).toBeUndefined();
+    expect((await exchange(sessions, as(stranger), (s) => s.get('auth'))).result).toEqual({ userId: 'dee', device: 'phone' });
+    expect((await sessions.forOwner('auth', 'cy').list()).map((i) => i.data.device)).toEqual(['laptop']);
+  });
+
+  it('revokeOthers keeps this session only; forOwner.revokeAll ends all', async () => {
+    const ids = await Promise.all(['a', 'b', 'c'].map((d) => login('eve', d)));
+    const { result } = await exchange(sessions, as(ids[0] as string), (s) => s.revokeOthers('auth'));
+    expect(result).toBe(2);
+    expect((await exchange(sessions, as(ids[0] as string), (s) => s.get('auth'))).result?.device).toBe('a');
+    expect((await exchange(sessions, as(ids[1] as string), (s) => s.get('auth'))).result).toBeUndefined();
+    expect(await sessions.forOwner('auth', 'eve').revokeAll()).toBe(1);
+    expect((await exchange(sessions, as(ids[0] as string), (s) => s.get('auth'))).result).toBeUndefined();
+    expect(await sessions.forOwner('auth', 'eve').list()).toEqual([]);
+  });
+
+  it('clear removes the entry, regenerate keeps one entry with the same createdAt, a set naming another owner moves it', async () => {
+    const a = await login('fay', 'one');
+    const b = await login('fay', 'two');
+    await exchange(sessions, as(a), (s) => s.clear('auth'));
+    expect((await sessions.forOwner('auth', 'fay').list()).map((i) => i.data.device)).toEqual(['two']);
+    const [before] = await sessions.forOwner('auth', 'fay').list();
+    const { response } = await exchange(sessions, as(b), (s) => s.regenerate('auth'));
+    const fresh = wireValue(response, 'auth');
+    expect(fresh).not.toBe(b);
+    const [after, ...rest] = await sessions.forOwner('auth', 'fay').list();
+    expect(rest).toEqual([]);
+    expect(after?.createdAt).toEqual(before?.createdAt);
+    await exchange(sessions, as(fresh), (s) => s.set('auth', { userId: 'gus', device: 'two' }));
+    expect(await sessions.forOwner('auth', 'fay').list()).toEqual([]);
+    expect((await sessions.forOwner('auth', 'gus').list()).map((i) => i.data.device)).toEqual(['two']);
+  });
+
+  it('a revocation beats requests in flight: their late set and update fail and bring nothing back (repeated)', async () => {
+    for (let round = 0; round < 5; round++) {
+      const id = await login('hal', `r${round}`);
+      // Requests that loaded the session before the revocation...
+      const inFlight = await Promise.all(Array.from({ length: 6 }, () => {
+        const s = sessions.forRequest(new Request('https://app.example/', { headers: { cookie: `auth=${id}` } }));
+        return s.get('auth').then(() => s);
+      }));
+      expect(await sessions.forOwner('auth', 'hal').revokeAll()).toBe(1);
+      // ...write after it returned.
+      const outcomes = await Promise.allSettled(
+        inFlight.map((s, i) => (i % 2 ? s.set('auth', { userId: 'hal', device: 'late' }) : s.update('auth', (c) => ({ ...(c as Auth), n: 1 })))),
+      );
+      for (const outcome of outcomes) {
+        expect(outcome.status).toBe('rejected');
+        expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(SessionConflictError);
+      }
+      for (const s of inFlight) expect(setCookieFor(s.applyTo(new Response()), 'auth')).toBeUndefined();
+      expect(await sessions.forOwner('auth', 'hal').list()).toEqual([]);
+      expect((await exchange(sessions, as(id), (s) => s.get('auth'))).result).toBeUndefined();
+    }
+  });
+
+  it('a session without an owner is not indexed', async () => {
+    const bare = defineSessions({ auth: cookie<Partial<Auth>>({ storage: opened.handle(0), owner: (s) => s.userId }) });
+    const { response } = await exchange(bare, {}, (s) => s.set('auth', { device: 'kiosk' }));
+    expect((await exchange(bare, as(wireValue(response, 'auth')), (s) => s.list('auth'))).result).toEqual([]);
+  });
+});
+
+describe('per-user sessions: where they do not apply', () => {
+  it('list/revoke/revokeOthers need an owner and a session kept by id', async () => {
+    const sessions = defineSessions({ plain: cookie<Auth>({ storage: mapStorage() }) });
+    for (const call of [(s: Parameters<Parameters<typeof exchange<{ plain: Auth }, unknown>>[2]>[0]) => s.list('plain'), (s: Parameters<Parameters<typeof exchange<{ plain: Auth }, unknown>>[2]>[0]) => s.revokeOthers('plain')]) {
+      await expect(exchange(sessions, {}, call)).rejects.toBeInstanceOf(SessionUnsupportedError);
+    }
+    expect(() => sessions.forOwner('plain', 'x')).toThrow(/owner/);
+  });
+});
+
+describe('per-user sessions kept by value (revocations)', () => {
+  const SECRET = 'a-secret-of-at-least-32-characters!!';
+  const make = () => {
+    const revocations = mapStorage();
+    const sessions = defineSessions({
+      auth: cookie<Auth>({ transform: encrypted({ secret: SECRET }), owner: (s) => s.userId, revocations }),
+    });
+    return { sessions, revocations };
+  };
+
+  it('is a configuration error without revocations, without an owner, by id, or without a protected format', () => {
+    expect(() => defineSessions({ a: cookie<Auth>({ transform: encrypted({ secret: SECRET }), owner: (s) => s.userId }) })).toThrow(SessionConfigError);
+    expect(() => defineSessions({ a: cookie<Auth>({ transform: encrypted({ secret: SECRET }), revocations: mapStorage() }) })).toThrow(SessionConfigError);
+    expect(() => defineSessions({ a: cookie<Auth>({ storage: mapStorage(), owner: (s) => s.userId, revocations: mapStorage() }) })).toThrow(SessionConfigError);
+    expect(() => defineSessions({ a: cookie<Auth>({ owner: (s) => s.userId, revocations: mapStorage() }) })).toThrow(SessionConfigError);
+  });
+
+  it('revokeAll signs every value created until then out, and only that owner\'s; later logins work', async () => {
+    vi.useFakeTimers({ now: new Date('2031-01-01T00:00:00Z'), toFake: ['Date'] });
+    try {
+      const { sessions, revocations } = make();
+      const login = async (userId: string) => wireValue((await exchange(sessions, {}, (s) => s.set('auth', { userId, device: 'x' }))).response, 'auth');
+      const ada = await login('ada');
+      const bob = await login('bob');
+      // A request that opened ada's value before the revocation...
+      const held = sessions.forRequest(new Request('https://app.example/', { headers: { cookie: `auth=${ada}` } }));
+      expect((await held.get('auth'))?.userId).toBe('ada');
+      vi.setSystemTime(new Date('2031-01-01T00:00:10Z'));
+      expect(await sessions.forOwner('auth', 'ada').revokeAll()).toBe(0);
+      expect(revocations.map.size).toBe(1);
+      const read = (id: string) => exchange(sessions, { cookies: { auth: id } }, (s) => s.get('auth'));
+      const revoked = await read(ada);
+      expect(revoked.result).toBeUndefined();
+      expect(setCookieFor(revoked.response, 'auth')?.attributes.get('max-age')).toBe('0');
+      expect((await read(bob)).result?.userId).toBe('bob');
+      // ...and writes later keeps the value's creation time: what it sends is signed out too.
+      vi.setSystemTime(new Date('2031-01-01T00:00:20Z'));
+      await held.set('auth', { userId: 'ada', device: 'late' });
+      expect((await read(wireValue(held.applyTo(new Response()), 'auth'))).result).toBeUndefined();
+      expect((await read(await login('ada'))).result?.userId).toBe('ada');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('list, revoke and revokeOthers are unsupported by value', async () => {
+    const { sessions } = make();
+    await expect(exchange(sessions, {}, (s) => s.list('auth'))).rejects.toBeInstanceOf(SessionUnsupportedError);
+    await expect(exchange(sessions, {}, (s) => s.revokeOthers('auth'))).rejects.toBeInstanceOf(SessionUnsupportedError);
+    await expect(sessions.forOwner('auth', 'ada').list()).rejects.toBeInstanceOf(SessionUnsupportedError);
+    await expect(sessions.forOwner('auth', 'ada').revoke('h')).rejects.toBeInstanceOf(SessionUnsupportedError);
+  });
+});

@@ -1,0 +1,89 @@
+/**
+ * The per-owner index: for each (session name, owner), one record in the session's own storage
+ * naming that owner's sessions by their storage keys (hashes of ids, never ids). It is changed
+ * only by compare-and-set (create when absent), so concurrent logins of one user are never lost
+ * from it; within one process its writers take turns.
+ *
+ * It is a hint, the session records are the truth: entries are added before a record names the
+ * owner, a login drops the entries whose sessions have ended (expired without a logout, say) as it
+ * adds its own, `list` drops the ones it finds dead, and the record goes when its last entry does.
+ * An entry younger than a minute is never dropped as dead: its record may be on its way.
+ * Stored JSON: `{"v":1,"n":<session>,"s":{<key>:<added at, seconds>,…}}` under
+ * base64url(SHA-256(namespace + [session, owner])).
+ */
+import { sha256 } from '../internal/crypto.ts';
+import { toBase64url } from '../internal/encoding.ts';
+import { nowSeconds } from '../internal/platform.ts';
+import type { SessionStorage } from '../types.ts';
+import { type Guard, inTurn, retrying } from './contention.ts';
+
+const NAMESPACE = 'sessions-kit/owner/v1:';
+/** An entry this young may be waiting for its record (a login or a move in flight). */
+const GRACE_SECONDS = 60;
+
+export type OwnerIndex = ReturnType<typeof ownerIndex>;
+
+export function ownerIndex(storage: SessionStorage, sessionName: string, guard: Guard) {
+  const indexKey = async (owner: string) => toBase64url(await sha256(NAMESPACE + JSON.stringify([sessionName, owner])));
+
+  type Entries = Record<string, number>;
+
+  const read = async (key: string): Promise<{ stored: string | undefined; entries: Entries }> => {
+    const stored = await guard('read', () => storage.read(key));
+    try {
+      const parsed = stored === undefined ? undefined : JSON.parse(stored);
+      if (parsed?.v === 1 && parsed.n === sessionName && typeof parsed.s === 'object' && parsed.s) return { stored, entries: parsed.s };
+    } catch {
+      // Unreadable: start afresh (its compare-and-set still expects the exact stored text).
+    }
+    return { stored, entries: {} };
+  };
+
+  /** Applies `edit` to the owner's entries with compare-and-set, retrying while others change them. */
+  const change = async (owner: string, edit: (entries: Entries) => void | Promise<void>): Promise<void> => {
+    const key = await indexKey(owner);
+    await inTurn(storage, key, () =>
+      retrying(`The session index of "${sessionName}"`, async () => {
+        const { stored, entries } = await read(key);
+        const before = JSON.stringify(entries);
+        await edit(entries);
+        const value = JSON.stringify(entries);
+        if (stored !== undefined && value === before) return true;
+        const next = value === '{}' ? undefined : JSON.stringify({ v: 1, n: sessionName, s: entries });
+        let done: boolean;
+        if (stored === undefined) done = next === undefined || (await guard('write', () => storage.create(key, next)));
+        else done = await guard('write', () => storage.compareAndSet(key, stored, next));
+        return done || undefined;
+      }),
+    );
+  };
+
+  /** Drops the entries `dead` names, unless they are younger than the grace period. */
+  const prune = (entries: Entries, dead: (key: string) => boolean) => {
+    const settled = nowSeconds() - GRACE_SECONDS;
+    for (const [key, added] of Object.entries(entries)) if (added <= settled && dead(key)) delete entries[key];
+  };
+
+  return {
+    /** Lists `key` under `owner`, dropping entries whose sessions `isLive` says have ended. */
+    add(owner: string, key: string, isLive: (key: string) => Promise<boolean>): Promise<void> {
+      return change(owner, async (entries) => {
+        const keys = Object.keys(entries);
+        const live = new Set((await Promise.all(keys.map(async (k) => ((await isLive(k)) ? k : '')))).filter(Boolean));
+        prune(entries, (k) => !live.has(k));
+        entries[key] ??= nowSeconds();
+      });
+    },
+    /** Drops `keys` from `owner`'s list; `settledOnly`: only those past the grace period (dead ones `list` found). */
+    remove(owner: string, keys: readonly string[], settledOnly = false): Promise<void> {
+      return change(owner, (entries) => {
+        if (settledOnly) prune(entries, (k) => keys.includes(k));
+        else for (const key of keys) delete entries[key];
+      });
+    },
+    /** The storage keys listed under `owner` (live or not: the caller checks each record). */
+    async keys(owner: string): Promise<string[]> {
+      return Object.keys((await read(await indexKey(owner))).entries);
+    },
+  };
+}
