@@ -49,8 +49,12 @@ export class SessionTooLargeError extends SessionError {
 
 /** The session store failed (unreachable, full, unwritable). Never means "logged out". */
 export class SessionStorageError extends SessionError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** What failed, when the library knows: `read`, `write` or `invalidate`. */
+  readonly operation?: string;
+
+  constructor(message: string, options?: { cause?: unknown; operation?: string }) {
     super('ERR_SESSION_STORAGE', message, options);
+    if (options?.operation) this.operation = options.operation;
   }
 }
 

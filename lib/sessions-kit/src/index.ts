@@ -7,6 +7,7 @@
 export { defineSessions } from './sessions.ts';
 export type { Sessions, DefineSessionsOptions, InferSessionData, OwnerSessions, SessionDescription, SessionHandler, RouteHandler, ProtectOptions } from './sessions.ts';
 export type { SessionLifetime } from './compile.ts';
+export type { SessionEvent, SessionEventListener } from './events.ts';
 export type { SessionAccessor, SessionInfo, SessionInspection } from './request/accessor.ts';
 export type { RequireOptions } from './request/next.ts';
 export { isCrossSiteRequest } from './request/cross-site.ts';

@@ -1,10 +1,9 @@
 /**
- * The accessor's update(), and what by-id sessions do on storages with and
- * without conditional writes: fresh sessions, retries that see newer data,
- * by-value update as get + set, and times().
+ * The accessor's update() and set() by id (fresh sessions, retries that see
+ * newer data, sessions cleared meanwhile) and by value (get + set).
  */
 import { describe, expect, it, vi } from 'vitest';
-import { SessionUnsupportedError, cookie, defineSessions, encrypted, memoryStorage } from './index.ts';
+import { cookie, defineSessions, encrypted, memoryStorage } from './index.ts';
 import { SECRET, exchange, makeRequest, setCookies, wireValue } from '../test/helpers.ts';
 import { spyStorage } from '../test/spy-storage.ts';
 
@@ -59,38 +58,16 @@ describe('update() by id', () => {
     expect((await exchange(sessions, { cookies: { cart: id } }, (s) => s.get('cart'))).result).toEqual({ items: ['a', 'theirs', 'mine'] });
   });
 
-  it('a storage without create/compareAndSet: get, set and clear work; update throws SessionUnsupportedError', async () => {
-    const spy = spyStorage({ conditional: false });
-    expect(spy.storage.create).toBeUndefined();
+  it('set refuses a session cleared since it was loaded, and writes nothing back', async () => {
+    const spy = spyStorage();
     const sessions = defineSessions({ cart: cookie<Cart>({ storage: spy.storage }) });
-    const id = wireValue((await exchange(sessions, {}, (s) => s.set('cart', { items: ['a'] }))).response, 'cart');
-    const { result } = await exchange(sessions, { cookies: { cart: id } }, async (s) => {
-      await s.set('cart', { items: ['a', 'b'] });
-      return s.get('cart');
-    });
-    expect(result).toEqual({ items: ['a', 'b'] });
-    for (const cookies of [{ cart: id }, undefined]) {
-      const s = sessions.forRequest(makeRequest({ cookies }));
-      const fn = vi.fn(add('x'));
-      const error = await s.update('cart', fn).then(() => undefined, (e: unknown) => e);
-      expect(error).toBeInstanceOf(SessionUnsupportedError);
-      expect(error).toMatchObject({ code: 'ERR_SESSION_UNSUPPORTED' });
-      // Refused before fn runs and before anything is written or sent.
-      expect(fn).not.toHaveBeenCalled();
-      expect(setCookies(s.applyTo(new Response('ok')))).toEqual([]);
-    }
-    await exchange(sessions, { cookies: { cart: id } }, (s) => s.clear('cart'));
-    expect((await exchange(sessions, { cookies: { cart: id } }, (s) => s.get('cart'))).result).toBeUndefined();
-    expect(spy.calls.create + spy.calls.compareAndSet).toBe(0);
-  });
-
-  it('without conditional writes, set still refuses a session cleared since it was loaded', async () => {
-    const sessions = defineSessions({ cart: cookie<Cart>({ storage: spyStorage({ conditional: false }).storage }) });
     const id = wireValue((await exchange(sessions, {}, (s) => s.set('cart', { items: ['a'] }))).response, 'cart');
     const a = sessions.forRequest(makeRequest({ cookies: { cart: id } }));
     await a.get('cart');
     await exchange(sessions, { cookies: { cart: id } }, (s) => s.clear('cart'));
     await expect(a.set('cart', { items: ['back'] })).rejects.toMatchObject({ code: 'ERR_SESSION_CONFLICT' });
+    expect(setCookies(a.applyTo(new Response('ok')))).toEqual([]);
+    expect(spy.map.size).toBe(0);
     expect((await exchange(sessions, { cookies: { cart: id } }, (s) => s.get('cart'))).result).toBeUndefined();
   });
 
@@ -134,35 +111,5 @@ describe('update() by value', () => {
     expect(second.result).toEqual({ items: ['a', 'b'] });
     const third = await exchange(sessions, { cookies: { cart: wireValue(second.response, 'cart') } }, (s) => s.get('cart'));
     expect(third.result).toEqual({ items: ['a', 'b'] });
-  });
-});
-
-describe('times()', () => {
-  it('by id: the deadlines in the stored record; by value: those in the protected value; none without a session', async () => {
-    vi.useFakeTimers({ toFake: ['Date'] });
-    try {
-      vi.setSystemTime(Date.UTC(2030, 0, 1));
-      const now = Math.floor(Date.now() / 1000);
-      const sessions = defineSessions({
-        byId: cookie<Cart>({ storage: memoryStorage(), idleTimeout: 600 }),
-        byValue: cookie<Cart>({ transform: encrypted({ secret: SECRET }), idleTimeout: 300 }),
-      });
-      const { response, result } = await exchange(sessions, {}, async (s) => {
-        const before = await s.times('byId');
-        await s.set('byId', { items: [] });
-        await s.set('byValue', { items: [] });
-        return { before, byId: await s.times('byId'), byValue: await s.times('byValue') };
-      });
-      expect(result).toEqual({
-        before: undefined,
-        byId: { createdAt: now, expiresAt: now + 600 },
-        byValue: { createdAt: now, expiresAt: now + 300 },
-      });
-      const id = wireValue(response, 'byId');
-      const later = await exchange(sessions, { cookies: { byId: id } }, (s) => s.times('byId'));
-      expect(later.result).toEqual({ createdAt: now, expiresAt: now + 600 });
-    } finally {
-      vi.useRealTimers();
-    }
   });
 });

@@ -12,6 +12,7 @@
  */
 import { type CompiledSession, type SessionLifetime, compileSession } from './compile.ts';
 import { SessionConfigError, SessionConflictError, SessionCrossSiteError, SessionStorageError, SessionUnsupportedError } from './errors.ts';
+import { type SessionEventListener, eventOf, listenerFor } from './events.ts';
 import { Accessor, type SessionAccessor, type SessionInfo } from './request/accessor.ts';
 import { listOwned } from './request/slot.ts';
 import type { CrossSitePolicy } from './request/io.ts';
@@ -48,6 +49,12 @@ export interface DefineSessionsOptions {
    * that ends TLS and forwards plain HTTP, where the request URL would say `http:`.
    */
   trustProxy?: boolean;
+  /**
+   * Told about storage errors (with the session name and operation), conflicts, too-large values,
+   * cross-site refusals and revocations; never an id or a value. Without it, storage errors are
+   * logged with `console.error`, one line per outage.
+   */
+  onEvent?: SessionEventListener;
 }
 
 /** How one session travels and where its data lives, for tooling and inspectors. */
@@ -135,14 +142,18 @@ export function defineSessions<Defs extends Record<string, AnySessionDefinition>
     guarded: new Set([...compiled.values()].filter((s) => s.guarded).map((s) => s.wireName)),
     trustProxy: options.trustProxy === true,
   };
-  const forRequest = (request: Request) => new Accessor<Data>(compiled, new WebIO(request, crossSite));
+  const emit = listenerFor(options.onEvent);
+  const forRequest = (request: Request) => new Accessor<Data>(compiled, new WebIO(request, crossSite), emit);
 
   const crossSiteRefusal = () =>
     Response.json({ error: 'Cross-site request refused.' }, { status: 403, headers: { 'Cache-Control': 'no-store' } });
 
   const run = async <C>(request: Request, context: C, fn: SessionHandler<Data, C>): Promise<Response> => {
     const session = forRequest(request);
-    if (session.io.refusesRequest()) return crossSiteRefusal();
+    if (session.io.refusesRequest()) {
+      emit({ type: 'cross-site' });
+      return crossSiteRefusal();
+    }
     let response: Response;
     try {
       response = await fn(request, { ...(context as C & object), session } as C & { session: SessionAccessor<Data> });
@@ -217,21 +228,27 @@ export function defineSessions<Defs extends Record<string, AnySessionDefinition>
         list: async () => (await listOwned(session, byId('list'), owner, undefined)) as SessionInfo<never>[],
         revoke: async (handle) => (await byId('revoke').revoke(owner, String(handle))) > 0,
         async revokeAll() {
-          if (tracker) return tracker.revoke(owner, undefined);
-          await revocations?.revokeAll(owner);
-          return 0;
+          try {
+            const count = tracker ? await tracker.revoke(owner, undefined) : (await revocations?.revokeAll(owner), 0);
+            emit({ type: 'revoked', session: name, scope: 'all', count });
+            return count;
+          } catch (error) {
+            const event = eventOf(name, error);
+            if (event) emit(event);
+            throw error;
+          }
         },
       };
     },
 
     async current() {
       const { currentSessions } = await import('./request/next.ts');
-      return currentSessions<Data>(compiled, crossSite);
+      return currentSessions<Data>(compiled, crossSite, emit);
     },
 
     async require(name, requireOptions) {
       const { requireSession } = await import('./request/next.ts');
-      return requireSession<Data, typeof name>(compiled, crossSite, name, requireOptions);
+      return requireSession<Data, typeof name>(compiled, crossSite, emit, name, requireOptions);
     },
   };
 }

@@ -6,6 +6,7 @@
  */
 import type { CompiledSession } from '../compile.ts';
 import { SessionConfigError } from '../errors.ts';
+import { type SessionEventListener, eventOf } from '../events.ts';
 import type { SessionTimes } from '../types.ts';
 import type { RequestIO } from './io.ts';
 import { Slot } from './slot.ts';
@@ -93,25 +94,27 @@ export interface SessionAccessor<Data> {
   applyTo(response: Response): Response;
 }
 
-// Methods are async so that misuse (an unknown name) rejects rather than throwing synchronously.
+// Every method goes through `run`: misuse (an unknown name) rejects rather than throwing
+// synchronously, and the errors the app should hear about become events.
 export class Accessor<Data> implements SessionAccessor<Data> {
   private readonly slots = new Map<string, Slot>();
 
   constructor(
     private readonly compiled: ReadonlyMap<string, CompiledSession>,
     readonly io: RequestIO,
+    private readonly emit: SessionEventListener,
   ) {}
 
-  async get<K extends keyof Data>(name: K): Promise<Data[K] | undefined> {
-    return (await this.slot(name).get()) as Data[K] | undefined;
+  get<K extends keyof Data>(name: K): Promise<Data[K] | undefined> {
+    return this.run(name, (slot) => slot.get()) as Promise<Data[K] | undefined>;
   }
 
-  async set<K extends keyof Data>(name: K, value: Data[K]): Promise<void> {
-    return this.slot(name).set(value);
+  set<K extends keyof Data>(name: K, value: Data[K]): Promise<void> {
+    return this.run(name, (slot) => slot.set(value));
   }
 
-  async clear<K extends keyof Data>(name: K): Promise<void> {
-    return this.slot(name).clear();
+  clear<K extends keyof Data>(name: K): Promise<void> {
+    return this.run(name, (slot) => slot.clear());
   }
 
   async getOrSet<K extends keyof Data>(name: K, create: () => Data[K] | Promise<Data[K]>): Promise<Data[K]> {
@@ -122,39 +125,45 @@ export class Accessor<Data> implements SessionAccessor<Data> {
     return value;
   }
 
-  async update<K extends keyof Data>(name: K, fn: (current: Data[K] | undefined) => Data[K] | Promise<Data[K]>): Promise<Data[K]> {
-    return (await this.slot(name).update(fn as (current: unknown) => unknown)) as Data[K];
+  update<K extends keyof Data>(name: K, fn: (current: Data[K] | undefined) => Data[K] | Promise<Data[K]>): Promise<Data[K]> {
+    return this.run(name, (slot) => slot.update(fn as (current: unknown) => unknown)) as Promise<Data[K]>;
   }
 
-  async id<K extends keyof Data>(name: K): Promise<string | undefined> {
-    return this.slot(name).id();
+  id<K extends keyof Data>(name: K): Promise<string | undefined> {
+    return this.run(name, (slot) => slot.id());
   }
 
-  async regenerate<K extends keyof Data>(name: K): Promise<void> {
-    return this.slot(name).regenerate();
+  regenerate<K extends keyof Data>(name: K): Promise<void> {
+    return this.run(name, (slot) => slot.regenerate());
   }
 
-  async list<K extends keyof Data>(name: K): Promise<SessionInfo<Data[K]>[]> {
-    return this.slot(name).list() as Promise<SessionInfo<Data[K]>[]>;
+  list<K extends keyof Data>(name: K): Promise<SessionInfo<Data[K]>[]> {
+    return this.run(name, (slot) => slot.list()) as Promise<SessionInfo<Data[K]>[]>;
   }
 
   async revoke<K extends keyof Data>(name: K, handle: string): Promise<boolean> {
-    return (await this.slot(name).revoke(String(handle))) > 0;
+    return (await this.revoked(name, 'one', (slot) => slot.revoke(String(handle)))) > 0;
   }
 
-  async revokeOthers<K extends keyof Data>(name: K): Promise<number> {
-    return this.slot(name).revoke(undefined);
+  revokeOthers<K extends keyof Data>(name: K): Promise<number> {
+    return this.revoked(name, 'others', (slot) => slot.revoke(undefined));
   }
 
-  async inspect<K extends keyof Data>(name: K): Promise<SessionInspection<Data[K]>> {
-    return this.slot(name).inspect() as Promise<SessionInspection<Data[K]>>;
+  inspect<K extends keyof Data>(name: K): Promise<SessionInspection<Data[K]>> {
+    return this.run(name, (slot) => slot.inspect()) as Promise<SessionInspection<Data[K]>>;
   }
 
   applyTo(response: Response): Response {
     return this.io.applyTo(response);
   }
 
-  private slot(name: keyof Data): Slot {
+  private async revoked(name: keyof Data, scope: 'one' | 'others', op: (slot: Slot) => Promise<number>): Promise<number> {
+    const count = await this.run(name, op);
+    if (count > 0) this.emit({ type: 'revoked', session: name as string, scope, count });
+    return count;
+  }
+
+  private async run<R>(name: keyof Data, op: (slot: Slot) => Promise<R>): Promise<R> {
     const key = name as string;
     let slot = this.slots.get(key);
     if (!slot) {
@@ -165,6 +174,12 @@ export class Accessor<Data> implements SessionAccessor<Data> {
       slot = new Slot(session, this.io);
       this.slots.set(key, slot);
     }
-    return slot;
+    try {
+      return await op(slot);
+    } catch (error) {
+      const event = eventOf(key, error);
+      if (event) this.emit(event);
+      throw error;
+    }
   }
 }

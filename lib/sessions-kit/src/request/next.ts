@@ -15,6 +15,7 @@ import { connection } from 'next/server';
 import { cache } from 'react';
 import type { CompiledSession } from '../compile.ts';
 import { SessionReadOnlyError } from '../errors.ts';
+import type { SessionEventListener } from '../events.ts';
 import { cookieWriteOptions } from '../transport/cookie.ts';
 import type { CookieWriteOptions } from '../transport/wire.ts';
 import { Accessor, type SessionAccessor } from './accessor.ts';
@@ -101,14 +102,14 @@ class NextIO extends RequestIO {
 const perRequest = new WeakMap<Compiled, () => Promise<SessionAccessor<unknown>>>();
 
 /** One accessor per request during a render (React `cache`), so each session is opened once. */
-export function currentSessions<Data>(compiled: Compiled, policy: CrossSitePolicy): Promise<SessionAccessor<Data>> {
+export function currentSessions<Data>(compiled: Compiled, policy: CrossSitePolicy, emit: SessionEventListener): Promise<SessionAccessor<Data>> {
   let current = perRequest.get(compiled);
   if (!current) {
     current = cache(async () => {
       // connection(): a session read depends on the clock and may draw random bytes, so it is
       // request-time work; without it Next's prerender flags Date.now() as an unstable value.
       const [cookieStore, headerStore] = await Promise.all([cookies(), headers(), connection()]);
-      return new Accessor<unknown>(compiled, new NextIO(cookieStore, headerStore, policy));
+      return new Accessor<unknown>(compiled, new NextIO(cookieStore, headerStore, policy), emit);
     });
     perRequest.set(compiled, current);
   }
@@ -118,10 +119,11 @@ export function currentSessions<Data>(compiled: Compiled, policy: CrossSitePolic
 export async function requireSession<Data, K extends keyof Data & string>(
   compiled: Compiled,
   policy: CrossSitePolicy,
+  emit: SessionEventListener,
   name: K,
   options: RequireOptions<Data[K]>,
 ): Promise<Data[K]> {
-  const value = await (await currentSessions<Data>(compiled, policy)).get(name);
+  const value = await (await currentSessions<Data>(compiled, policy, emit)).get(name);
   if (value === undefined || (options.validate && !(await options.validate(value)))) redirect(options.redirectTo);
   return value;
 }

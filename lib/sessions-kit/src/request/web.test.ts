@@ -4,7 +4,7 @@
  * once, per request, with no cross-talk between parallel requests.
  */
 import { describe, expect, it } from 'vitest';
-import { cookie, defineSessions, header, memoryStorage, readWireValue, signed } from '../index.ts';
+import { cookie, defineSessions, header, memoryStorage, signed } from '../index.ts';
 import {
   ORIGIN,
   SECRET,
@@ -162,23 +162,5 @@ describe('20 parallel requests through handler', () => {
         expect(read.result).toEqual({ id: `u${i}` });
       }
     }
-  });
-});
-
-describe('readWireValue (for inspectors)', () => {
-  it('reads a cookie session as the library does: decoded once, absent or ambiguous as undefined', async () => {
-    const cookieSession = sessions.describe('s');
-    const request = (cookie?: string) => new Request(ORIGIN, { headers: cookie ? { cookie } : {} });
-    expect(readWireValue(request('s=abc.def; other=1'), cookieSession)).toBe('abc.def');
-    expect(readWireValue(request('s=a%2541'), cookieSession)).toBe('a%41');
-    expect(readWireValue(request('other=1'), cookieSession)).toBeUndefined();
-    expect(readWireValue(request(), cookieSession)).toBeUndefined();
-    expect(readWireValue(request('s=a; s=b'), cookieSession)).toBeUndefined();
-  });
-
-  it('reads a header session as sent', () => {
-    const request = new Request(ORIGIN, { headers: { 'x-session': 'id.mac' } });
-    expect(readWireValue(request, sessions.describe('h'))).toBe('id.mac');
-    expect(readWireValue(new Request(ORIGIN), sessions.describe('h'))).toBeUndefined();
   });
 });

@@ -21,7 +21,7 @@ describe('expiry on the server', () => {
     const sessions = defineSessions({ s: cookie<User>({ storage: spy.storage, idleTimeout: 60 }) });
     const id = await newSession(sessions, 's', { id: 'u1' });
     const record = JSON.parse(spy.map.get(keyOf(id)) as string) as { v: number; d: string; c: number; e: number };
-    expect(record).toEqual({ v: 2, n: 's', r: expect.any(String), d: JSON.stringify({ id: 'u1' }), c: T0 / 1000, e: T0 / 1000 + 60 });
+    expect(record).toEqual({ v: 2, n: 's', r: expect.any(String), d: JSON.stringify({ id: 'u1' }), c: T0 / 1000, e: T0 / 1000 + 60, w: T0 / 1000 });
     expect(spy.stores[0]?.ttlSeconds).toBe(60);
 
     at(59);

@@ -82,9 +82,9 @@ export function storageGuard(sessionName: string): Guard {
     try {
       return await run();
     } catch (error) {
-      if (error instanceof SessionStorageError || error instanceof SessionConflictError) throw error;
-      // A custom storage threw something else: still a storage fault, never "no session".
-      throw new SessionStorageError(`Session storage failed to ${what} session "${sessionName}".`, { cause: error });
+      if (error instanceof SessionConflictError || (error instanceof SessionStorageError && error.operation)) throw error;
+      // Whatever the storage threw is a storage fault, never "no session"; the message names no key.
+      throw new SessionStorageError(`Session storage failed to ${what} session "${sessionName}".`, { cause: error, operation: what });
     }
   };
 }

@@ -3,8 +3,8 @@
  * Cookie exchange, garbage from the client, the 4096-byte limit and duplicate
  * names.
  */
-import { describe, expect, it } from 'vitest';
-import { cookie, defineSessions, encrypted, signed } from '../index.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { SessionConflictError, type Sessions, cookie, defineSessions, encrypted, signed } from '../index.ts';
 import {
   SECRET,
   type User,
@@ -18,6 +18,7 @@ import {
   setCookieFor,
   setCookies,
 } from '../../test/helpers.ts';
+import { keyOf, spyStorage } from '../../test/spy-storage.ts';
 
 describe('cookie attributes', () => {
   it('defaults: Path=/, HttpOnly, SameSite=Lax, Max-Age 7 days, no Secure outside production', async () => {
@@ -284,18 +285,91 @@ describe('duplicate cookie names are ambiguous (cookie tossing)', () => {
     expect(result).toEqual({ id: 'victim' });
   });
 
-  it('a write after an ambiguous read sends the new cookie', async () => {
-    const { response } = await exchange(sessions, { cookies: 's=a; s=b' }, async (s) => {
-      await s.get('s');
-      await s.set('s', { id: 'fresh' });
-    });
-    const { result } = await exchange(sessions, { cookies: cookieHeaderFrom(response, 's') }, (s) => s.get('s'));
-    expect(result).toEqual({ id: 'fresh' });
+  it('writing over an ambiguous cookie is refused with SessionConflictError, and nothing is sent', async () => {
+    for (const name of ['s', 'byId'] as const) {
+      const request = sessions.forRequest(makeRequest({ cookies: `${name}=a; ${name}=b` }));
+      expect(await request.get(name)).toBeUndefined();
+      await expect(request.set(name, { id: 'fresh' })).rejects.toBeInstanceOf(SessionConflictError);
+      await expect(request.update(name, () => ({ id: 'fresh' }))).rejects.toMatchObject({ code: 'ERR_SESSION_CONFLICT' });
+      await expect(request.getOrSet(name, () => ({ id: 'fresh' }))).rejects.toMatchObject({ code: 'ERR_SESSION_CONFLICT' });
+      // A clear would replace the user's real cookie too: it is accepted and sends nothing.
+      await expect(request.clear(name)).resolves.toBeUndefined();
+      expect(setCookies(request.applyTo(new Response('ok'))), name).toEqual([]);
+    }
   });
 
   it('other cookies of the same request are unaffected', async () => {
     const s1 = await issuedValue('s', { id: 'one' });
     const { result } = await exchange(sessions, { cookies: `byId=x; byId=y; s=${s1}` }, (s) => s.get('s'));
     expect(result).toEqual({ id: 'one' });
+  });
+});
+
+describe('cookie tossing on a by-id session, through handler()', () => {
+  function setup() {
+    const spy = spyStorage();
+    const sessions = defineSessions({ s: cookie<User>({ storage: spy.storage }) });
+    return { spy, sessions };
+  }
+
+  /** Two real sessions' ids, sent together as a sibling subdomain could make a browser do. */
+  async function tossed(sessions: Sessions<{ s: User }>): Promise<{ cookies: string; ids: string[] }> {
+    const ids = [await cookieAfterSet(sessions, 's', { id: 'victim' }), await cookieAfterSet(sessions, 's', { id: 'attacker' })].map(
+      (header) => header.slice('s='.length),
+    );
+    return { cookies: `s=${ids[0]}; s=${ids[1]}`, ids };
+  }
+
+  const untouched = { read: 0, create: 0, compareAndSet: 0, invalidate: 0 };
+
+  it('get: no session, no Set-Cookie at all, and storage is not asked', async () => {
+    const { spy, sessions } = setup();
+    const { cookies } = await tossed(sessions);
+    Object.assign(spy.calls, untouched);
+    const route = sessions.handler(async (_request, { session }) => Response.json({ user: (await session.get('s')) ?? null }));
+    const response = await route(makeRequest({ cookies }), {});
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ user: null });
+    expect(response.headers.getSetCookie()).toEqual([]);
+    expect(spy.calls).toEqual(untouched);
+  });
+
+  it.each(['set', 'update', 'regenerate'] as const)('POST calling %s: 409, no Set-Cookie, storage untouched', async (action) => {
+    const { spy, sessions } = setup();
+    const { cookies, ids } = await tossed(sessions);
+    const stored = new Map(spy.map);
+    Object.assign(spy.calls, untouched);
+    const fn = vi.fn(() => ({ id: 'planted' }));
+    const route = sessions.handler(async (_request, { session }) => {
+      if (action === 'set') await session.set('s', { id: 'planted' });
+      else if (action === 'update') await session.update('s', fn);
+      else await session.regenerate('s');
+      return new Response('ok');
+    });
+    const response = await route(makeRequest({ method: 'POST', cookies }), {});
+    expect(response.status).toBe(409);
+    expect(response.headers.getSetCookie()).toEqual([]);
+    expect(fn).not.toHaveBeenCalled();
+    // No create (no new id), no compare-and-set, no invalidate: both real sessions live on.
+    expect(spy.calls).toEqual(untouched);
+    expect(spy.map).toEqual(stored);
+    for (const [i, id] of ids.entries()) {
+      expect((await exchange(sessions, { cookies: { s: id } }, (s) => s.get('s'))).result).toEqual({ id: i === 0 ? 'victim' : 'attacker' });
+    }
+  });
+
+  it('POST calling clear: no Set-Cookie, and neither stored session ends', async () => {
+    const { spy, sessions } = setup();
+    const { cookies, ids } = await tossed(sessions);
+    Object.assign(spy.calls, untouched);
+    const route = sessions.handler(async (_request, { session }) => {
+      await session.clear('s');
+      return new Response(null, { status: 204 });
+    });
+    const response = await route(makeRequest({ method: 'POST', cookies }), {});
+    expect(response.status).toBe(204);
+    expect(response.headers.getSetCookie()).toEqual([]);
+    expect(spy.calls).toEqual(untouched);
+    expect([...spy.map.keys()].sort()).toEqual(ids.map(keyOf).sort());
   });
 });
