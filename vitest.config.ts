@@ -9,7 +9,7 @@ export default defineConfig({
       { find: '@', replacement: fileURLToPath(new URL('.', import.meta.url)) },
       // The demo imports the package by name; tests run its sources, as the app does (tsconfig paths).
       { find: /^sessions-kit$/, replacement: src('index.ts') },
-      { find: /^sessions-kit\/(redis|directory|ktor|client)$/, replacement: src('$1.ts') },
+      { find: /^sessions-kit\/(redis|postgres|directory|ktor|client|testing)$/, replacement: src('$1.ts') },
       { find: /^sessions-kit\/swr$/, replacement: src('swr.tsx') },
       // `server-only` throws outside a React Server environment; unit tests run the server code directly.
       { find: 'server-only', replacement: fileURLToPath(new URL('./lib/testing/server-only-stub.ts', import.meta.url)) },

@@ -1,4 +1,4 @@
-/** Bytes and text helpers: strict decoders (one spelling per value), BOM kept, constant-time compare. */
+/** Bytes and text helpers: strict decoders (one spelling per value), BOM kept. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -7,7 +7,6 @@ import {
   fromHex,
   fromUtf8,
   isWellFormedText,
-  timingSafeEqual,
   toBase64url,
   toHex,
   utf8,
@@ -66,13 +65,5 @@ describe('hex', () => {
     expect([...(fromHex('000FFF', true) ?? [])]).toEqual([0, 15, 255]);
     for (const bad of ['0', 'zz', '0x00', ' 00', '00 ']) expect(fromHex(bad, true), bad).toBeUndefined();
     expect(fromHex('')).toEqual(new Uint8Array());
-  });
-});
-
-describe('timingSafeEqual', () => {
-  it('compares contents; different lengths are unequal, not an error', () => {
-    expect(timingSafeEqual(new Uint8Array([1, 2]), new Uint8Array([1, 2]))).toBe(true);
-    expect(timingSafeEqual(new Uint8Array([1, 2]), new Uint8Array([1, 3]))).toBe(false);
-    expect(timingSafeEqual(new Uint8Array([1, 2]), new Uint8Array([1, 2, 3]))).toBe(false);
   });
 });
