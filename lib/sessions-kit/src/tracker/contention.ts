@@ -82,8 +82,13 @@ export function storageGuard(sessionName: string): Guard {
     try {
       return await run();
     } catch (error) {
-      if (error instanceof SessionConflictError || (error instanceof SessionStorageError && error.operation)) throw error;
-      // Whatever the storage threw is a storage fault, never "no session"; the message names no key.
+      if (error instanceof SessionConflictError) throw error;
+      if (error instanceof SessionStorageError) {
+        // The storage's own typed error passes through, with the operation for events added.
+        (error as { operation?: string }).operation ??= what;
+        throw error;
+      }
+      // Whatever else the storage threw is a storage fault, never "no session"; the message names no key.
       throw new SessionStorageError(`Session storage failed to ${what} session "${sessionName}".`, { cause: error, operation: what });
     }
   };

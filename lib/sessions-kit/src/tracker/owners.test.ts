@@ -27,10 +27,11 @@ const define = (storage: SessionStorage) =>
 
 describe.each(CASES)('per-user sessions on $name', ({ open }) => {
   let opened: OpenedStorage;
+  /** Instance 0; lists are read past any instance's cache (a cached index is as stale as its ttlMs). */
   let sessions: ReturnType<typeof define>;
   beforeAll(async () => {
     opened = await open();
-    sessions = define(opened.handle(0));
+    sessions = define(opened.truth);
   });
   afterAll(() => opened.cleanup());
 
