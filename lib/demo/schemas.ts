@@ -13,7 +13,8 @@ const text = z.string().min(1).max(MAX_TEXT);
 
 export const UserSessionSchema = z.object({ name: text, count: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) });
 export const CartSchema = z.object({ items: z.array(text).max(MAX_ITEMS) });
-export const AuthSessionSchema = z.object({ user: text, loginAt: z.number().int().positive() });
+/** `device`: a short label from the User-Agent at login ("Firefox on Linux"), shown in the account's device list. */
+export const AuthSessionSchema = z.object({ user: text, loginAt: z.number().int().positive(), device: text.optional() });
 export const ThemeSchema = z.enum(['system', 'light', 'dark']);
 export const PrefsSchema = z.object({ theme: ThemeSchema });
 /** The shape of Ktor's docs example: `@Serializable data class UserSession(val userId: String, val cart: List<String>)`. */

@@ -58,9 +58,11 @@ export const sessions = defineSessions({
   // #endregion
   // #region auth
   // Login: by id in its own store, ended after 30 idle minutes or 8 hours, whichever comes first.
+  // Its owner is the user, so the account page can list the user's devices and sign them out.
   auth: cookie<AuthSession>({
     serializer: jsonSerializer({ schema: AuthSessionSchema }),
     storage: accounts,
+    owner: (s) => s.user,
     idleTimeout: 30 * 60,
     absoluteTimeout: 8 * 3600,
     cookie: { name: wireName('auth'), sameSite: 'lax' },

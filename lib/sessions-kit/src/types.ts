@@ -106,7 +106,7 @@ export interface SessionBehaviour<T> {
    * each owner's sessions are indexed in the session's storage; by value, only `revokeAll` works,
    * and it needs `revocations`.
    */
-  owner?: (data: T) => string | undefined;
+  owner?(data: T): string | undefined;
   /**
    * By-value sessions with an `owner`: where the time of each owner's last `revokeAll` is kept.
    * Values created before it read as no session. Costs one read of this storage per request.

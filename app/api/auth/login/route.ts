@@ -1,4 +1,5 @@
 import { checkCredentials } from '@/lib/demo/auth';
+import { deviceLabel } from '@/lib/demo/device-label';
 import { readJsonObject, stringField } from '@/lib/demo/http';
 import { sessions } from '@/lib/demo/sessions';
 
@@ -14,6 +15,6 @@ export const POST = sessions.handler(async (request, { session }) => {
   }
   // A new id at login: an id planted before login (session fixation) dies here.
   await session.regenerate('auth');
-  await session.set('auth', { user: username.value, loginAt: Date.now() });
+  await session.set('auth', { user: username.value, loginAt: Date.now(), device: deviceLabel(request.headers.get('user-agent')) });
   return Response.json({ user: username.value });
 });
