@@ -122,8 +122,8 @@ describe('Ktor: basic cookie sessions', () => {
 
 describe('Ktor: transformers', () => {
   const prefixer = (prefix: string): SessionTransformer => ({
-    write: (value) => `${prefix}${value}`,
-    read: (value) => (value.startsWith(prefix) ? value.slice(prefix.length) : undefined),
+    write: async (value) => `${prefix}${value}`,
+    read: async (value) => (value.startsWith(prefix) ? value.slice(prefix.length) : undefined),
   });
 
   it('apply in order on write and in reverse on read', async () => {

@@ -229,7 +229,9 @@ export function defineSessions<Defs extends Record<string, AnySessionDefinition>
         revoke: async (handle) => (await byId('revoke').revoke(owner, String(handle))) > 0,
         async revokeAll() {
           try {
-            const count = tracker ? await tracker.revoke(owner, undefined) : (await revocations?.revokeAll(owner), 0);
+            let count = 0;
+            if (tracker) count = await tracker.revoke(owner, undefined);
+            else await revocations?.revokeAll(owner);
             emit({ type: 'revoked', session: name, scope: 'all', count });
             return count;
           } catch (error) {

@@ -62,7 +62,6 @@ describe.each(backends)('%s', (_name, withNode) => {
     const { iv, ciphertext, tag } = await key.seal('aad', 'hello ✓');
     expect(Buffer.from((await key.open('aad', iv, ciphertext, tag)) as Uint8Array).toString('utf8')).toBe('hello ✓');
     expect(await key.open('other', iv, ciphertext, tag)).toBeUndefined();
-    expect(await key.open('aad', iv, ciphertext, tag.subarray(0, 12))).toBeUndefined();
     const flipped = Uint8Array.from(ciphertext);
     flipped[0] = (flipped[0] as number) ^ 1;
     expect(await key.open('aad', iv, flipped, tag)).toBeUndefined();

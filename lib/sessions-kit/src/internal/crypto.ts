@@ -65,6 +65,7 @@ function nodeBackend(c: typeof NodeCrypto): Backend {
           return { iv, ciphertext, tag: cipher.getAuthTag() };
         },
         open(aad, iv, ciphertext, tag) {
+          if (tag.length !== TAG_BYTES) return undefined;
           // authTagLength pins the tag to 16 bytes: Node otherwise accepts truncated tags.
           const decipher = c.createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
           decipher.setAAD(Buffer.from(aad, 'latin1'));

@@ -118,6 +118,22 @@ describe('sessions.current() in a Server Action', () => {
     expect(await (await sessions.current()).get('user')).toBeUndefined();
     expect(state.written).toEqual([]);
   });
+
+  it('writes to a duplicated cookie are refused with SessionConflictError; clear writes nothing either', async () => {
+    for (const name of ['user', 'auth'] as const) {
+      const value = name === 'user' ? { name: 'x' } : { user: 'x' };
+      const first = await issued(name, value);
+      const second = await issued(name, value);
+      state.requestHeaders = new Headers({ 'next-action': 'abc123', cookie: `${first}; ${second}` });
+      state.written = [];
+      const session = await sessions.current();
+      await expect(session.set(name, value as never), name).rejects.toMatchObject({ code: 'ERR_SESSION_CONFLICT' });
+      await expect(session.update(name, () => value as never)).rejects.toMatchObject({ code: 'ERR_SESSION_CONFLICT' });
+      if (name === 'auth') await expect(session.regenerate(name)).rejects.toMatchObject({ code: 'ERR_SESSION_CONFLICT' });
+      await session.clear(name);
+      expect(state.written, name).toEqual([]);
+    }
+  });
 });
 
 describe('sessions.current() in a cross-site Server Action', () => {
@@ -157,6 +173,31 @@ describe('sessions.current() in a cross-site Server Action', () => {
       state.written = [];
       await (await sessions.current()).set('user', { name: 'ada' });
       expect(state.written.at(-1)?.name).toBe('user');
+    }
+  });
+
+  it("the scheme counts too, taken from Next's X-Forwarded-Proto: an http Origin does not write to an https app", async () => {
+    const refused = [
+      { ...action, origin: 'http://app.example', host: 'app.example', 'x-forwarded-proto': 'https' },
+      { ...action, origin: 'https://app.example', host: 'app.example', 'x-forwarded-proto': 'http' },
+      { ...action, origin: 'https://app.example:8443', host: 'app.example', 'x-forwarded-proto': 'https' },
+    ];
+    for (const headers of refused) {
+      state.requestHeaders = new Headers(headers);
+      state.written = [];
+      await expect((await sessions.current()).set('user', { name: 'mallory' }), JSON.stringify(headers)).rejects.toMatchObject({
+        code: 'ERR_SESSION_CROSS_SITE',
+      });
+      expect(state.written).toEqual([]);
+    }
+    for (const headers of [
+      { ...action, origin: 'https://app.example', host: 'app.example', 'x-forwarded-proto': 'https' },
+      { ...action, origin: 'http://localhost:3000', host: 'localhost:3000', 'x-forwarded-proto': 'http' },
+    ]) {
+      state.requestHeaders = new Headers(headers);
+      state.written = [];
+      await (await sessions.current()).set('user', { name: 'ada' });
+      expect(state.written.at(-1)?.name, JSON.stringify(headers)).toBe('user');
     }
   });
 

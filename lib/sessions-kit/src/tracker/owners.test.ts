@@ -4,7 +4,7 @@
  * Runs on every built-in storage the concurrency tests use, and on a custom one.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { SessionConfigError, SessionConflictError, type SessionStorage, SessionUnsupportedError, cookie, defineSessions, encrypted } from '../index.ts';
+import { SessionConfigError, SessionConflictError, type SessionAccessor, type SessionStorage, SessionUnsupportedError, cookie, defineSessions, encrypted } from '../index.ts';
 import { exchange, mapStorage, setCookieFor, wireValue } from '../../test/helpers.ts';
 import { type OpenedStorage, STORAGE_CASES } from '../../test/storages.ts';
 
@@ -137,7 +137,8 @@ describe.each(CASES)('per-user sessions on $name', ({ open }) => {
 describe('per-user sessions: where they do not apply', () => {
   it('list/revoke/revokeOthers need an owner and a session kept by id', async () => {
     const sessions = defineSessions({ plain: cookie<Auth>({ storage: mapStorage() }) });
-    for (const call of [(s: Parameters<Parameters<typeof exchange<{ plain: Auth }, unknown>>[2]>[0]) => s.list('plain'), (s: Parameters<Parameters<typeof exchange<{ plain: Auth }, unknown>>[2]>[0]) => s.revokeOthers('plain')]) {
+    const calls: Array<(s: SessionAccessor<{ plain: Auth }>) => Promise<unknown>> = [(s) => s.list('plain'), (s) => s.revokeOthers('plain')];
+    for (const call of calls) {
       await expect(exchange(sessions, {}, call)).rejects.toBeInstanceOf(SessionUnsupportedError);
     }
     expect(() => sessions.forOwner('plain', 'x')).toThrow(/owner/);

@@ -3,14 +3,13 @@ import { describe, expect, it } from 'vitest';
 import type { ExpiryCarryingTransformer, OpenedValue, SessionTimes, SessionTransformer } from '../types.ts';
 import { transformChain } from './chain.ts';
 
-/** A plain transformer that wraps the value in `tag(...)`, synchronously or not. */
-function wrapper(tag: string, async = false): SessionTransformer {
+/** A plain transformer that wraps the value in `tag(...)`. */
+function wrapper(tag: string): SessionTransformer {
   const open = `${tag}(`;
-  const write = (value: string) => `${open}${value})`;
-  const read = (value: string) => (value.startsWith(open) && value.endsWith(')') ? value.slice(open.length, -1) : undefined);
-  return async
-    ? { write: async (value) => write(value), read: async (value) => read(value) }
-    : { write, read };
+  return {
+    write: async (value) => `${open}${value})`,
+    read: async (value) => (value.startsWith(open) && value.endsWith(')') ? value.slice(open.length, -1) : undefined),
+  };
 }
 
 /** A carrier that writes `tag[iat,exp](value)` and can report a stale key. */
@@ -47,7 +46,7 @@ describe('transformChain', () => {
   });
 
   it('writes in order and reads in reverse, sync and async stages alike', async () => {
-    const chain = transformChain([wrapper('a'), wrapper('b', true), wrapper('c')], 's');
+    const chain = transformChain([wrapper('a'), wrapper('b'), wrapper('c')], 's');
     const wire = await chain.write('v', TIMES);
     expect(wire).toBe('c(b(a(v)))');
     expect(await chain.read(wire)).toEqual({ value: 'v' });
@@ -67,7 +66,7 @@ describe('transformChain', () => {
   });
 
   it('a custom transformer outside the carrier still sees the carrier times on read', async () => {
-    const chain = transformChain([carrier('jwe'), wrapper('custom', true)], 's');
+    const chain = transformChain([carrier('jwe'), wrapper('custom')], 's');
     const wire = await chain.write('v', TIMES);
     expect(wire).toBe('custom(jwe[10,20](v))');
     expect(await chain.read(wire)).toEqual({ value: 'v', times: TIMES });

@@ -1,6 +1,6 @@
-/** The shared limits: lifetimes, storage TTLs and the 4096-byte wire bound. */
+/** The shared option checks: lifetimes, counts and storage TTLs. */
 import { describe, expect, it } from 'vitest';
-import { MAX_WIRE_BYTES, assertFitsWire, checkSeconds, checkTtl } from './limits.ts';
+import { checkSeconds, checkTtl, positiveInteger } from './checks.ts';
 
 const codeOf = (fn: () => void) => {
   try {
@@ -11,7 +11,7 @@ const codeOf = (fn: () => void) => {
   return undefined;
 };
 
-describe('limits', () => {
+describe('checks', () => {
   it('lifetimes are positive whole seconds; null only where allowed', () => {
     for (const ok of [1, 60, 400 * 24 * 3600, undefined]) expect(codeOf(() => checkSeconds('x', ok))).toBeUndefined();
     for (const bad of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, null]) {
@@ -20,13 +20,16 @@ describe('limits', () => {
     expect(codeOf(() => checkSeconds('x', null, true))).toBeUndefined();
   });
 
+  it('counts are positive safe integers, the fallback when undefined', () => {
+    expect(positiveInteger('n', undefined, 12)).toBe(12);
+    expect(positiveInteger('n', 3, 12)).toBe(3);
+    for (const bad of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53]) {
+      expect(codeOf(() => positiveInteger('n', bad, 12)), String(bad)).toBe('ERR_SESSION_CONFIG');
+    }
+  });
+
   it('storage TTLs are positive and finite', () => {
     expect(codeOf(() => checkTtl('s', 0.5))).toBeUndefined();
     for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) expect(codeOf(() => checkTtl('s', bad))).toBe('RangeError');
-  });
-
-  it('4096 bytes fit, 4097 are SessionTooLargeError with size and limit', () => {
-    expect(codeOf(() => assertFitsWire('s', MAX_WIRE_BYTES))).toBeUndefined();
-    expect(() => assertFitsWire('s', 4097)).toThrow(expect.objectContaining({ code: 'ERR_SESSION_TOO_LARGE', size: 4097, limit: 4096 }));
   });
 });
