@@ -152,7 +152,6 @@ export function joseTransformer<K>(format: JoseFormat<K>, source: SecretSource):
 
 /** Longest encoded header we look at (ours is about 110 characters). */
 const MAX_HEADER_LENGTH = 512;
-const MAX_KID_LENGTH = 64;
 
 interface ProtectedHeader {
   readonly kid?: string;
@@ -169,55 +168,31 @@ function headerTimes(times: SessionTimes | undefined): string {
   return `${out}}`;
 }
 
-/** A member name: lowercase letters only, so no escape, space or look-alike can pass. */
-const NAME = /"([a-z]{1,8})":/y;
-/** A string value without escapes or control characters (C0, DEL, C1). */
-const STRING = /"([^"\\\p{Cc}]*)"/uy;
-/** A JSON integer as JSON.stringify writes it: no sign, no leading zero, no fraction or exponent. */
-const INTEGER = /(?:0|[1-9][0-9]{0,15})(?![0-9.eE])/y;
-
 /**
  * Parses and checks a base64url header against an exact allowlist: the `fixed` fields with
  * their exact values, plus optional `kid`, `iat`, `exp`. Anything else (`zip`, `crit`, `jku`,
- * `jwk`, another `alg`, a duplicate, whitespace…) is rejected before any crypto.
+ * `jwk`, another `alg`, a duplicate, whitespace, an escape…) is rejected before any crypto: the
+ * header must be exactly what JSON.stringify writes for what it parses to, so each accepted
+ * header has one spelling (JSON.parse alone would let duplicates, whitespace and `\u` escapes through).
  */
 export function parseProtectedHeader(encoded: string, fixed: Expected): ProtectedHeader | undefined {
   if (encoded.length > MAX_HEADER_LENGTH) return undefined;
   const bytes = fromBase64url(encoded);
   const json = bytes && fromUtf8(bytes);
-  if (json === undefined || json[0] !== '{' || json[json.length - 1] !== '}') return undefined;
-
-  const seen = new Map<string, string | number>();
-  let at = 1;
-  while (at < json.length - 1) {
-    if (seen.size > 0) {
-      if (json[at] !== ',') return undefined;
-      at++;
-    }
-    NAME.lastIndex = at;
-    const name: string | undefined = NAME.exec(json)?.[1];
-    if (name === undefined || seen.has(name)) return undefined;
-    at = NAME.lastIndex;
-    const pattern: RegExp = name === 'iat' || name === 'exp' ? INTEGER : STRING;
-    pattern.lastIndex = at;
-    const match = pattern.exec(json);
-    if (!match) return undefined;
-    at = pattern.lastIndex;
-    seen.set(name, pattern === INTEGER ? Number(match[0]) : (match[1] as string));
+  let header: Record<string, unknown>;
+  try {
+    header = JSON.parse(json ?? '');
+  } catch {
+    return undefined;
   }
-  if (at !== json.length - 1) return undefined;
-
-  for (const [name, expected] of Object.entries(fixed)) {
-    if (seen.get(name) !== expected) return undefined;
-  }
+  if (typeof header !== 'object' || header === null || Array.isArray(header) || JSON.stringify(header) !== json) return undefined;
   const times: SessionTimes = {};
-  let kid: string | undefined;
-  for (const [name, value] of seen) {
-    if (Object.hasOwn(fixed, name)) continue;
-    if (name === 'kid' && typeof value === 'string' && value.length > 0 && value.length <= MAX_KID_LENGTH) kid = value;
-    else if (name === 'iat' && Number.isSafeInteger(value)) times.createdAt = value as number;
-    else if (name === 'exp' && Number.isSafeInteger(value)) times.expiresAt = value as number;
-    else return undefined;
-  }
-  return { kid, times };
+  const { kid, iat, exp, ...rest } = header;
+  const time = (v: unknown) => v === undefined || (Number.isSafeInteger(v) && (v as number) >= 0);
+  if (!time(iat) || !time(exp) || (kid !== undefined && !(typeof kid === 'string' && /^[^"\\\p{Cc}]{1,64}$/u.test(kid)))) return undefined;
+  const names = Object.keys(fixed);
+  if (Object.keys(rest).length !== names.length || names.some((name) => rest[name] !== fixed[name])) return undefined;
+  if (iat !== undefined) times.createdAt = iat as number;
+  if (exp !== undefined) times.expiresAt = exp as number;
+  return { kid: kid as string | undefined, times };
 }
