@@ -100,7 +100,8 @@ test('any other state-changing method to a page from another site is 403', async
 
 test('a Server Action from the app’s own origin still runs (no false refusals)', async ({ request, baseURL }) => {
   const actionId = await logoutActionId(await logInFresh(request));
-  for (const headers of [{ origin: baseURL as string }, { origin: baseURL as string, 'sec-fetch-site': 'same-origin' }, {}]) {
+  const own: Array<Record<string, string>> = [{ origin: baseURL as string }, { origin: baseURL as string, 'sec-fetch-site': 'same-origin' }, {}];
+  for (const headers of own) {
     const response = await request.post('/login', {
       headers: { ...headers, 'next-action': actionId, 'content-type': 'text/plain;charset=UTF-8', accept: 'text/x-component' },
       data: '[]',

@@ -45,7 +45,7 @@ async function startOrigin(routes: (origin: () => string) => Record<string, Rout
         path,
         method: req.method ?? '',
         cart: req.headers[CART.toLowerCase()] as string | undefined,
-        credentials: Object.fromEntries(CREDENTIAL_NAMES.flatMap((n) => (req.headers[n] === undefined ? [] : [[n, req.headers[n]]]))),
+        credentials: Object.fromEntries(CREDENTIAL_NAMES.flatMap((n) => (typeof req.headers[n] === 'string' ? [[n, req.headers[n]]] : []))),
         contentType: req.headers['content-type'],
         body,
       });
