@@ -3,6 +3,7 @@
 import { useRouter } from 'next/navigation';
 import { startTransition } from 'react';
 import { ErrorView } from '@/lib/demo/error-view';
+import { isStorageOutage } from '@/lib/demo/outage';
 
 /** The error boundary of every page: a storage outage reads "temporarily unavailable, try again". */
 export default function PageError({ error, reset }: { error: Error & { digest?: string }; reset: () => void }) {
@@ -13,5 +14,5 @@ export default function PageError({ error, reset }: { error: Error & { digest?: 
       router.refresh();
       reset();
     });
-  return <ErrorView error={error} retry={retry} />;
+  return <ErrorView outage={isStorageOutage(error)} retry={retry} />;
 }

@@ -1,6 +1,7 @@
 'use client';
 
 import { ErrorView } from '@/lib/demo/error-view';
+import { isStorageOutage } from '@/lib/demo/outage';
 import './globals.css';
 
 /** Errors in the root layout itself: this replaces the whole document, so it brings its own html and body. */
@@ -9,7 +10,7 @@ export default function GlobalError({ error }: { error: Error & { digest?: strin
     <html lang="en">
       <body>
         <main>
-          <ErrorView error={error} retry={() => window.location.reload()} />
+          <ErrorView outage={isStorageOutage(error)} retry={() => window.location.reload()} />
         </main>
       </body>
     </html>

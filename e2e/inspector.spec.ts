@@ -2,7 +2,10 @@ import { createHash } from 'node:crypto';
 import { expect, test } from '@playwright/test';
 import { cookieName, logIn } from './helpers';
 
-test('the inspector decodes the JWE header and masks by-id tokens', async ({ page, context }) => {
+/** What the inspector shows for a cookie as the browser stores it: the first 8 hex digits of the decoded value's SHA-256. */
+const fingerprint = (value: string) => `${createHash('sha256').update(decodeURIComponent(value)).digest('hex').slice(0, 8)}…`;
+
+test('the inspector decodes the JWE header and masks every session value, by id and by value', async ({ page, context }) => {
   await page.goto('/');
   await page.getByLabel('Your name').fill('ada');
   await page.getByRole('button', { name: 'Start session' }).click();
@@ -15,7 +18,10 @@ test('the inspector decodes the JWE header and masks by-id tokens', async ({ pag
 
   await page.getByRole('link', { name: 'Inspector' }).click();
   const user = page.getByTestId('inspect-user_session');
-  await expect(user.getByTestId('sent')).toHaveText(/^eyJ[\w-]+\.\.[\w-]+\.[\w-]+\.[\w-]+$/);
+  // By value: the sealed JWE is a bearer credential too, so only its length and a SHA-256 prefix show.
+  const userValue = (await context.cookies()).find((c) => c.name === cookieName('user_session'))?.value as string;
+  expect(userValue).toMatch(/^eyJ[\w-]+\.\.[\w-]+\.[\w-]+\.[\w-]+$/);
+  await expect(user.getByTestId('fingerprint')).toHaveText(fingerprint(userValue));
   await expect(user.getByTestId('reads')).toContainText('"name": "ada"');
   const header = user.getByTestId('header');
   await expect(header).toContainText('dir');
@@ -33,21 +39,27 @@ test('the inspector decodes the JWE header and masks by-id tokens', async ({ pag
   // By id: the id never appears, only its length and a SHA-256 prefix.
   const basketId = (await context.cookies()).find((c) => c.name === cookieName('basket'))?.value as string;
   const basket = page.getByTestId('inspect-basket');
-  await expect(basket.getByTestId('fingerprint')).toHaveText(`${createHash('sha256').update(basketId).digest('hex').slice(0, 8)}…`);
+  await expect(basket.getByTestId('fingerprint')).toHaveText(fingerprint(basketId));
   await expect(basket.getByTestId('reads')).toContainText('"tea"');
-  expect((await page.locator('main').textContent()) ?? '').not.toContain(basketId);
   const json = await (await page.request.get('/api/inspect')).text();
-  expect(json).not.toContain(basketId);
+  for (const value of [basketId, userValue]) {
+    expect((await page.locator('main').textContent()) ?? '').not.toContain(value);
+    expect(json).not.toContain(value);
+  }
 });
 
-test('ktor_session can be set from the inspector page', async ({ page }) => {
+test('ktor_session can be set from the inspector page, and shows masked', async ({ page, context }) => {
   await page.goto('/inspector');
   const ktor = page.getByTestId('inspect-ktor_session');
   await expect(ktor.getByTestId('sent')).toHaveText('(nothing)');
   await page.getByLabel('Ktor session user id').fill('guest-12345');
   await page.getByRole('button', { name: 'Set ktor_session' }).click();
   await expect(ktor.getByTestId('reads')).toContainText('"userId": "guest-12345"');
-  await expect(ktor.getByTestId('sent')).toHaveText(/^[0-9a-f]+\/[0-9a-f]/);
+  const ktorCookie = (await context.cookies()).find((c) => c.name === cookieName('ktor_session'))?.value ?? '';
+  const ktorValue = decodeURIComponent(ktorCookie);
+  expect(ktorValue).toMatch(/^[0-9a-f]+\/[0-9a-f]/);
+  await expect(ktor.getByTestId('fingerprint')).toHaveText(fingerprint(ktorCookie));
+  expect(await (await page.request.get('/api/inspect')).text()).not.toContain(ktorValue);
   await page.getByRole('button', { name: 'Clear it' }).click();
   await expect(ktor.getByTestId('sent')).toHaveText('(nothing)');
 });

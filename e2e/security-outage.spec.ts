@@ -1,8 +1,9 @@
 /**
  * A storage outage against a production build (issue 11, item 5): this spec starts its own
  * `next start` whose login store cannot work (its directory is a file), so the rest of the suite is
- * unaffected. Pages show "temporarily unavailable, try again" (app/error.tsx), APIs answer 503 with
- * Retry-After and keep the cookie, and the server logs one line per outage without the id.
+ * unaffected. Pages show "temporarily unavailable, try again" (a guarded page with a 503 from
+ * proxy.ts), APIs answer 503 with Retry-After and keep the cookie, and the server logs one line per
+ * outage without the id.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -76,6 +77,16 @@ test('a page during an outage says "temporarily unavailable, try again", not Nex
   await expect(outage).toBeVisible();
   await expect(outage).toContainText(/temporarily unavailable/i);
   await expect(outage.getByRole('button', { name: 'Try again' })).toBeVisible();
+});
+
+test('a guarded page during an outage answers 503 with Retry-After and the outage view, not a 500', async ({ request }) => {
+  for (const method of ['GET', 'HEAD']) {
+    const response = await request.fetch(`${base}/account`, { method, headers: { cookie: `__Host-auth=${ID}` }, maxRedirects: 0 });
+    expect(response.status(), method).toBe(503);
+    expect(response.headers()['retry-after'], method).toBeTruthy();
+    expect(response.headers()['set-cookie'], method).toBeUndefined();
+    if (method === 'GET') expect(await response.text()).toContain('data-testid="storage-outage"');
+  }
 });
 
 test('the API answers 503 with Retry-After and keeps the cookie; the log line names no id', async ({ request }) => {

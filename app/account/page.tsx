@@ -1,4 +1,6 @@
 import type { Metadata } from 'next';
+import { SessionStorageError } from 'sessions-kit';
+import { ErrorView } from '@/lib/demo/error-view';
 import { sessions } from '@/lib/demo/sessions';
 import { DemoWithCode } from '../_components/code-sample';
 import { SAMPLES } from '../_components/samples';
@@ -8,11 +10,20 @@ export const metadata: Metadata = { title: 'Account' };
 
 const when = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 16);
 
+const OUTAGE = Symbol('storage outage');
+/** A storage outage becomes a value to render; anything else (the redirect included) goes on. */
+function outage(error: unknown): typeof OUTAGE {
+  if (error instanceof SessionStorageError) return OUTAGE;
+  throw error;
+}
+
 export default async function AccountPage() {
   // #region require
   // The authoritative check: proxy.ts only looked for the cookie; this opens the session.
-  const auth = await sessions.require('auth', { redirectTo: '/login?next=/account' });
+  const auth = await sessions.require('auth', { redirectTo: '/login?next=/account' }).catch(outage);
   // #endregion
+  // Storage is down: "temporarily unavailable, try again", which proxy.ts answers with a 503.
+  if (auth === OUTAGE) return <ErrorView outage />;
   return (
     <>
       <h1>Account</h1>

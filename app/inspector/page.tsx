@@ -11,8 +11,8 @@ export default function InspectorPage() {
       <h1>Inspector</h1>
       <p className="lead">
         For each session: what your browser holds (its size against the 4,096-byte cookie limit, the cookie&apos;s attributes,
-        the decoded header of a JWE or JWS) next to what the server reads from it. Ids kept by the server are shown as a
-        fingerprint only. Start sessions on the other pages, then refresh.
+        the decoded header of a JWE or JWS) next to what the server reads from it. The values themselves, ids and sealed data
+        alike, are shown as a fingerprint only. Start sessions on the other pages, then refresh.
       </p>
       <InspectorView />
       <DemoWithCode samples={SAMPLES.inspector}>

@@ -52,14 +52,11 @@ export function SessionCard({ s, limit }: { s: InspectedSession; limit: number }
         <p className="muted small" data-testid="sent">
           (nothing)
         </p>
-      ) : s.held.kind === 'value' ? (
-        <code className="token" data-testid="sent">
-          {s.held.value}
-        </code>
       ) : (
         <p className="small" data-testid="sent">
-          An id of {s.held.length} characters, SHA-256 <code data-testid="fingerprint">{s.held.sha256}…</code>{' '}
-          <span className="muted">(masked: the id is the session, so it never leaves the server in a body)</span>
+          {s.tracking === 'id' ? 'An id' : 'A value'} of {s.held.length} characters, SHA-256{' '}
+          <code data-testid="fingerprint">{s.held.sha256}…</code>{' '}
+          <span className="muted">(masked: whoever holds it holds the session, so it never leaves the server in a body)</span>
         </p>
       )}
       {s.held !== null && (

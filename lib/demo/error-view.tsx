@@ -1,17 +1,16 @@
 /**
- * What app/error.tsx and app/global-error.tsx show. A session-storage outage (recognised by its
- * digest, since Next hides server error messages in production) is "temporarily unavailable,
- * try again"; anything else is a plain "something went wrong" with the same retry.
+ * What app/error.tsx, app/global-error.tsx and the outage page show. A session-storage outage is
+ * "temporarily unavailable, try again"; anything else is a plain "something went wrong" with the
+ * same retry. Without a `retry` function (a Server Component), "Try again" is a plain GET form that
+ * reloads the page, which works without JavaScript.
  */
-import { isStorageOutage } from './outage';
-
 export interface ErrorViewProps {
-  error: Error & { digest?: string };
-  retry: () => void;
+  /** A session-storage outage (`isStorageOutage`), not a bug. */
+  outage: boolean;
+  retry?: () => void;
 }
 
-export function ErrorView({ error, retry }: ErrorViewProps) {
-  const outage = isStorageOutage(error);
+export function ErrorView({ outage, retry }: ErrorViewProps) {
   return (
     <div className="card" role="alert" data-testid={outage ? 'storage-outage' : 'page-error'}>
       <h1>{outage ? 'Temporarily unavailable' : 'Something went wrong'}</h1>
@@ -20,9 +19,15 @@ export function ErrorView({ error, retry }: ErrorViewProps) {
           ? 'Sessions are temporarily unavailable. Nothing was lost: try again in a moment.'
           : 'This page could not be shown. Try again.'}
       </p>
-      <button type="button" onClick={retry}>
-        Try again
-      </button>
+      {retry ? (
+        <button type="button" onClick={retry}>
+          Try again
+        </button>
+      ) : (
+        <form>
+          <button type="submit">Try again</button>
+        </form>
+      )}
     </div>
   );
 }

@@ -5,6 +5,7 @@
  * Whatever arrives, the answer is never a 5xx.
  */
 import { APP, call, mint, mintCartHeader } from './demo-env.testutil';
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as login from '@/app/api/auth/login/route';
@@ -164,6 +165,27 @@ function cookiePairs(name: string, state: State, value: string, wrong: string | 
       return [`${name}=${state.ms.reduce(mutate, value)}`, `${name}=${value}`];
   }
 }
+
+describe('the inspector echoes no session value (issue 16, finding 7)', () => {
+  // Runs before the property test below, which may clear or rewrite these sessions.
+  it('by id and by value alike, each appears only as its length and a SHA-256 prefix; the server still reads them', async () => {
+    const cookie = COOKIES.map((n) => `${n}=${valid[n]}`).join('; ');
+    const response = await call(inspect.GET, 'GET', { cookie, headers: { 'X-Cart-Session': valid.cart }, path: '/api/inspect' });
+    const text = await response.text();
+    const held = Object.fromEntries(
+      (JSON.parse(text) as { sessions: Array<{ name: string; held: unknown; reads: unknown }> }).sessions.map((s) => [s.name, s]),
+    );
+    for (const [name, value] of Object.entries({ ...valid, cart_session: valid.cart, cart: undefined })) {
+      if (value === undefined) continue;
+      const decoded = decodeURIComponent(value); // the Ktor value is percent-encoded on the wire
+      expect(text, name).not.toContain(value);
+      expect(text, name).not.toContain(decoded);
+      const sha256 = createHash('sha256').update(decoded).digest('hex').slice(0, 8);
+      expect(held[name]?.held, name).toEqual({ kind: 'masked', length: decoded.length, sha256 });
+      expect(held[name]?.reads, name).not.toBeNull();
+    }
+  });
+});
 
 describe('hostile cookies and headers never cause a 5xx', () => {
   it('random mutations of valid values, across every route and method', async () => {

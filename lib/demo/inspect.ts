@@ -2,9 +2,10 @@
  * The inspector: for each session, what the browser holds (size against the 4,096-byte limit,
  * cookie attributes, the decoded JOSE header) beside what the server reads from it.
  *
- * By-id tokens are never echoed: whoever reads this JSON (one cross-site scripting bug is enough)
- * would otherwise get around HttpOnly and take over the session. They appear as a length and a
- * SHA-256 prefix. By-value tokens stay visible: they are sealed or signed, and hold no key.
+ * No session value is ever echoed, by id or by value: each is a bearer credential the browser keeps
+ * HttpOnly, and whoever reads this JSON (one cross-site scripting bug is enough) would otherwise get
+ * around HttpOnly and take over the session. They appear as a length and a SHA-256 prefix; the
+ * decoded JOSE header (no secret in it) stays.
  */
 import 'server-only';
 import { createHash } from 'node:crypto';
@@ -14,10 +15,8 @@ import { sessions } from './sessions';
 /** Browsers refuse a cookie (name, "=", value) over 4,096 bytes; the library holds headers to the same bound. */
 export const WIRE_LIMIT = 4096;
 
-export type Held =
-  | { kind: 'value'; value: string }
-  /** A by-id token: only its length and the first 8 hex digits of its SHA-256. */
-  | { kind: 'masked'; length: number; sha256: string };
+/** What the browser holds, masked: only its length and the first 8 hex digits of its SHA-256. */
+export type Held = { kind: 'masked'; length: number; sha256: string };
 
 /** A JOSE protected header as sent (decoded, not verified: `reads` tells whether the server accepted it). */
 export interface JoseHeader {
@@ -63,8 +62,8 @@ export async function inspectSessions(
       const format = sent === null ? null : wireFormat(sent, description.tracking);
       return {
         ...description,
-        // By id the token IS the session: show a fingerprint, never the token.
-        held: sent === null ? null : description.tracking === 'id' ? mask(sent) : { kind: 'value', value: sent },
+        // The value IS the session (an id, or the sealed data): show a fingerprint, never the value.
+        held: sent === null ? null : mask(sent),
         bytes: sent === null ? 0 : wireBytes(request, description, sent),
         format,
         header: sent !== null && (format === 'jwe' || format === 'jws') ? joseHeader(sent) : null,

@@ -118,7 +118,8 @@ describe('routes during an outage', () => {
 });
 
 describe('the error pages', () => {
-  const render = (error: Error) => renderToStaticMarkup(createElement(ErrorView, { error, retry: () => undefined }));
+  const render = (error: Error) =>
+    renderToStaticMarkup(createElement(ErrorView, { outage: isStorageOutage(error), retry: () => undefined }));
 
   it('an outage (by digest, as Next passes it to the browser) reads "temporarily unavailable" with a retry', () => {
     const error = Object.assign(new Error('An error occurred in the Server Components render.'), {
@@ -136,6 +137,12 @@ describe('the error pages', () => {
     expect(html).toContain('data-testid="page-error"');
     expect(html).not.toMatch(/temporarily unavailable/i);
     expect(html).toContain('Try again');
+  });
+
+  it('without a retry function (the outage page, a Server Component) "Try again" is a GET form that reloads the page', () => {
+    const html = renderToStaticMarkup(createElement(ErrorView, { outage: true }));
+    expect(html).toContain('data-testid="storage-outage"');
+    expect(html).toMatch(/<form><button type="submit">Try again<\/button><\/form>/);
   });
 
   it('the thrown outage carries the digest the page checks', () => {

@@ -10,11 +10,15 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { createSessionFetch } from './session-fetch.ts';
 
 const CART = 'X-Cart-Session';
+const CREDENTIALS = { authorization: 'Bearer x', 'proxy-authorization': 'Basic eDp5', cookie: 'sid=1' };
+const CREDENTIAL_NAMES = Object.keys(CREDENTIALS);
 
 interface Seen {
   path: string;
   method: string;
   cart: string | undefined;
+  /** Authorization, Proxy-Authorization and Cookie as they arrived (absent ones left out). */
+  credentials: Record<string, string>;
   contentType: string | undefined;
   body: string;
 }
@@ -41,6 +45,7 @@ async function startOrigin(routes: (origin: () => string) => Record<string, Rout
         path,
         method: req.method ?? '',
         cart: req.headers[CART.toLowerCase()] as string | undefined,
+        credentials: Object.fromEntries(CREDENTIAL_NAMES.flatMap((n) => (typeof req.headers[n] === 'string' ? [[n, req.headers[n]]] : []))),
         contentType: req.headers['content-type'],
         body,
       });
@@ -77,6 +82,7 @@ beforeAll(async () => {
         .writeHead(200, { [CART]: 'PLANTED', 'access-control-expose-headers': CART, 'access-control-allow-origin': '*' })
         .end('{}'),
     '/back': redirect(302, () => `${a.url}/issue-new`),
+    '/echo': (_req, res) => res.writeHead(200).end('{}'),
   }));
   a = await startOrigin((self) => ({
     '/issue': issue('token-A'),
@@ -93,6 +99,11 @@ beforeAll(async () => {
     '/post-303': redirect(303, () => '/echo'),
     '/loop': redirect(302, () => '/loop'),
     '/to-file': redirect(302, () => 'file:///etc/passwd'),
+    // `/hop?status=307&to=<url>`: a redirect with that status to that URL.
+    '/hop': (req, res) => {
+      const query = new URL(req.url ?? '/', 'http://x').searchParams;
+      res.writeHead(Number(query.get('status')), { location: query.get('to') ?? '/' }).end();
+    },
   }));
 });
 
@@ -258,5 +269,75 @@ describe('createSessionFetch in a page (browser semantics)', () => {
     expect(calls).toHaveLength(1);
     expect(calls[0]?.redirect).toBe('manual');
     expect(api.store.get(CART)).toBe('held');
+  });
+});
+
+describe('the caller\'s credentials across redirects (Fetch standard, two real servers)', () => {
+  const STATUSES = [301, 302, 303, 307, 308];
+  const hop = (status: number, to: string) => `${a.url}/hop?status=${status}&to=${encodeURIComponent(to)}`;
+  /** A's own port under another host name: a different origin on the same server. */
+  const aByName = () => a.url.replace('127.0.0.1', 'localhost');
+
+  describe.each(STATUSES)('a %i', (status) => {
+    it('to another origin in `origins` (another port, or the same port by another name): no Authorization, Proxy-Authorization or Cookie there; the session header still goes', async () => {
+      const api = createSessionFetch({ headers: [CART], origins: [a.url, b.url, aByName()] });
+      api.store.set(CART, 'token-A');
+      for (const target of [`${b.url}/echo`, `${aByName()}/echo`]) {
+        a.seen.length = 0;
+        b.seen.length = 0;
+        const response = await api(hop(status, target), { headers: CREDENTIALS });
+        expect(response.status).toBe(200);
+        const landed = [...a.seen, ...b.seen].filter((s) => s.path === '/echo');
+        expect(a.seen[0]).toMatchObject({ path: '/hop', credentials: CREDENTIALS });
+        expect(landed).toHaveLength(1);
+        expect(landed[0]?.credentials, target).toEqual({});
+        expect(landed[0]?.cart, target).toBe('token-A');
+      }
+    });
+
+    it('to an untrusted origin: neither the credentials nor the session header arrive, and its session header is not stored', async () => {
+      const api = createSessionFetch({ headers: [CART], origins: [a.url] });
+      api.store.set(CART, 'token-A');
+      await api(hop(status, `${b.url}/plant`), { headers: CREDENTIALS });
+      expect(b.seen.map((s) => [s.credentials, s.cart])).toEqual([[{}, undefined]]);
+      expect(api.store.get(CART)).toBe('token-A');
+    });
+
+    it('within the same origin: the credentials stay', async () => {
+      const api = createSessionFetch({ headers: [CART], origins: [a.url] });
+      await api(hop(status, '/echo'), { headers: CREDENTIALS });
+      expect(a.seen.map((s) => [s.path, s.credentials])).toEqual([
+        ['/hop', CREDENTIALS],
+        ['/echo', CREDENTIALS],
+      ]);
+    });
+  });
+
+  it('once dropped they stay dropped: A → B → A arrives back at A without them', async () => {
+    const api = createSessionFetch({ headers: [CART], origins: [a.url, b.url] });
+    await api(new Request(hop(302, `${b.url}/back`), { headers: CREDENTIALS }));
+    expect(a.seen.map((s) => [s.path, s.credentials])).toEqual([
+      ['/hop', CREDENTIALS],
+      ['/issue-new', {}],
+    ]);
+    expect(b.seen[0]?.credentials).toEqual({});
+  });
+
+  it('a relative first URL (no page) counts as one origin with its relative hops', async () => {
+    const seen: Array<[string, string | null]> = [];
+    const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      const url = String(input);
+      seen.push([url, new Headers(init?.headers).get('authorization')]);
+      if (url === '/start') return new Response(null, { status: 302, headers: { location: '/next' } });
+      if (url === '/next') return new Response(null, { status: 307, headers: { location: `${b.url}/echo` } });
+      return new Response('{}');
+    }) as typeof globalThis.fetch;
+    const api = createSessionFetch({ headers: [CART], fetch, origins: [b.url] });
+    await api('/start', { headers: { authorization: 'Bearer x' } });
+    expect(seen).toEqual([
+      ['/start', 'Bearer x'],
+      ['/next', 'Bearer x'],
+      [`${b.url}/echo`, null],
+    ]);
   });
 });

@@ -1,12 +1,18 @@
 /**
  * Following redirects by hand for the session fetch, so that each hop's origin is checked before
  * anything is sent to it. Mirrors the Fetch standard's rules: at most 20 hops; 303 (and 301/302
- * after a POST) turn into a GET without a body; 307/308 repeat the method and body.
+ * after a POST) turn into a GET without a body; 307/308 repeat the method and body; a hop to
+ * another origin drops the caller's credentials for good.
  */
 const MAX_REDIRECTS = 20;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 /** Dropped with the body when a redirect turns the request into a GET (Fetch standard, "request-body-header name"). */
 const BODY_HEADERS = ['content-type', 'content-length', 'content-encoding', 'content-language', 'content-location'];
+/**
+ * The caller's credentials, meant for the origin they were sent to: dropped on the first hop to
+ * any other origin, trusted or not, and not sent again after it (Fetch standard, "HTTP-redirect fetch").
+ */
+const CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'cookie'];
 
 export interface FollowOptions {
   doFetch: typeof fetch;
@@ -63,6 +69,7 @@ export async function followRedirects(options: FollowOptions): Promise<FollowRes
     // even a hop back to a trusted origin: that request was chosen by someone else.
     if (!trusted(next)) allTrusted = false;
     if (!allTrusted) for (const name of sessionHeaders) headers.delete(name);
+    if (next.origin !== url.origin) for (const name of CREDENTIAL_HEADERS) headers.delete(name);
     await response.body?.cancel().catch(() => undefined);
     response = await doFetch(wireUrl(next), { ...init, method, body, headers, redirect: 'manual' });
     url = next;

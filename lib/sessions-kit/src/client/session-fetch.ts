@@ -11,8 +11,10 @@
  *   rejects with a `TypeError`) any hop to another origin before sending to it;
  * - every other request that carries sessions is sent with `redirect: 'manual'`
  *   and the wrapper follows redirects itself (at most 20), checking each hop's
- *   origin: a hop to any other origin is sent without the session headers, and
- *   nothing from that hop or after it is stored. Where redirects are opaque
+ *   origin: a hop to an untrusted origin is sent without the session headers, and
+ *   nothing from that hop or after it is stored; a hop to any other origin, trusted
+ *   or not, drops `Authorization`, `Proxy-Authorization` and `Cookie`, as the Fetch
+ *   standard does. Where redirects are opaque
  *   (browsers answer `redirect: 'manual'` with an `opaqueredirect` that hides
  *   its target) the call rejects with a `TypeError`, as `redirect: 'error'` does;
  * - a caller's own `redirect: 'manual'` or `'error'` is kept as given.
