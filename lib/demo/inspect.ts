@@ -9,7 +9,7 @@
  */
 import 'server-only';
 import { createHash } from 'node:crypto';
-import { type InferSessionData, type RequestSessions, type SessionDescription, readWireValue } from 'sessions-kit';
+import type { InferSessionData, SessionAccessor, SessionDescription } from 'sessions-kit';
 import { sessions } from './sessions';
 
 /** Browsers refuse a cookie (name, "=", value) over 4,096 bytes; the library holds headers to the same bound. */
@@ -52,13 +52,14 @@ export interface Inspection {
 // #region held
 export async function inspectSessions(
   request: Request,
-  session: RequestSessions<InferSessionData<typeof sessions>>,
+  session: SessionAccessor<InferSessionData<typeof sessions>>,
 ): Promise<Inspection> {
   const inspected = await Promise.all(
     sessions.names.map(async (name): Promise<InspectedSession> => {
       const description = sessions.describe(name);
-      // The library's own reader: a cookie name sent twice with different values is ambiguous and reads as absent.
-      const sent = readWireValue(request, description) || null;
+      // What the library read: a cookie name sent twice with different values is ambiguous and reads as absent.
+      const { sent: raw, data, times } = await session.inspect(name);
+      const sent = raw ?? null;
       const format = sent === null ? null : wireFormat(sent, description.tracking);
       return {
         ...description,
@@ -67,8 +68,8 @@ export async function inspectSessions(
         bytes: sent === null ? 0 : wireBytes(request, description, sent),
         format,
         header: sent !== null && (format === 'jwe' || format === 'jws') ? joseHeader(sent) : null,
-        reads: (await session.get(name)) ?? null,
-        deadlines: (await session.times(name)) ?? null,
+        reads: data ?? null,
+        deadlines: times ?? null,
       };
     }),
   );

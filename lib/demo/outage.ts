@@ -1,7 +1,7 @@
 /**
  * How a session-storage outage reaches the error pages. Next hides server error messages from the
- * browser in production but keeps an error's own `digest`, so the outage carries this one.
- * No server imports: app/error.tsx (a Client Component) reads it too.
+ * browser in production but keeps an error's own `digest`; sessions-kit's SessionStorageError
+ * carries this one. No imports: app/error.tsx (a Client Component) reads it too.
  */
 export const STORAGE_UNAVAILABLE_DIGEST = 'SESSIONS_STORAGE_UNAVAILABLE';
 

@@ -51,6 +51,11 @@ export class SessionTooLargeError extends SessionError {
 export class SessionStorageError extends SessionError {
   /** What failed, when the library knows: `read`, `write` or `invalidate`. */
   readonly operation?: string;
+  /**
+   * Next.js hides server error messages in production but keeps an error's own `digest`, so an
+   * error boundary can tell an outage from a bug: `error.digest === 'SESSIONS_STORAGE_UNAVAILABLE'`.
+   */
+  readonly digest = 'SESSIONS_STORAGE_UNAVAILABLE';
 
   constructor(message: string, options?: { cause?: unknown; operation?: string }) {
     super('ERR_SESSION_STORAGE', message, options);
