@@ -56,8 +56,9 @@ export const HOSTILE_KEYS: readonly string[] = [
 ];
 
 /**
- * Random keys in the spirit of {@link HOSTILE_KEYS}: any Unicode (lone surrogates included),
- * path pieces, glob and pattern characters, and a few huge ones.
+ * Random keys in the spirit of {@link HOSTILE_KEYS}: any Unicode, path pieces, glob and pattern
+ * characters, and a few huge ones. Always well-formed text, as keys made by the tracker are
+ * (ASCII): a storage need not keep apart strings that UTF-8 cannot (lone surrogates).
  *
  * @example
  * ```ts
@@ -65,9 +66,7 @@ export const HOSTILE_KEYS: readonly string[] = [
  * ```
  */
 export const hostileKey: fc.Arbitrary<string> = fc.oneof(
-  { weight: 3, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
-  // UTF-16 code units, so lone surrogates occur.
-  { weight: 2, arbitrary: fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((u) => String.fromCharCode(u)), maxLength: 20 }) },
+  { weight: 5, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
   {
     weight: 3,
     arbitrary: fc
@@ -79,7 +78,7 @@ export const hostileKey: fc.Arbitrary<string> = fc.oneof(
   {
     weight: 1,
     arbitrary: fc
-      .tuple(fc.constantFrom('a', '/', '..', '\u{1F600}', '\ud800'), fc.integer({ min: 5_000, max: 60_000 }))
+      .tuple(fc.constantFrom('a', '/', '..', '\u{1F600}'), fc.integer({ min: 5_000, max: 60_000 }))
       .map(([piece, times]) => piece.repeat(times)),
   },
 );
