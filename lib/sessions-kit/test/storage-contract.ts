@@ -460,3 +460,28 @@ function refused(err: unknown): 'refused' {
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/**
+ * Registers the suite `define(server)` when `server` started. When it did not (a binary is
+ * missing), CI=true gets a failing test, since CI must run these, and anywhere else a visible skip.
+ *
+ * @example
+ * ```ts
+ * whenStarted('redisStorage', await startRedisServer(), 'redis-server not found: apt-get install -y redis-server', (server) => { … });
+ * ```
+ */
+export function whenStarted<T>(name: string, server: T | undefined, missing: string, define: (server: T) => void): void {
+  if (server) define(server);
+  else if (process.env.CI === 'true') {
+    describe(name, () => {
+      it('needs its servers', () => {
+        throw new Error(missing);
+      });
+    });
+  } else {
+    console.warn(`Skipping the ${name} tests: ${missing}.`);
+    describe.skip(name, () => {
+      it('needs its servers', () => undefined);
+    });
+  }
+}

@@ -485,7 +485,7 @@ describe('directoryStorage', () => {
         .done()
         .catch((err: unknown) => err as Error);
       if (probe instanceof Error) {
-        const why = `the child cannot run as nobody here (${probe.message.split('\n')[0]})`;
+        const why = `the child cannot run as nobody here (${/^\w*Error\b.*$/m.exec(probe.message)?.[0] ?? probe.message})`;
         console.warn(`Skipping the EACCES test: ${why}`);
         skip(why);
       }

@@ -1,30 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { type RedisClusterType, createClient, createCluster } from 'redis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { describeStorageContract } from '../../test/storage-contract.ts';
+import { describeStorageContract, whenStarted } from '../../test/storage-contract.ts';
 import { type RedisStorage, redisStorage } from './redis.ts';
 import { type RedisClusterHandle, startRedisCluster } from '../../test/redis-cluster.ts';
 
 // redisStorage through a Redis Cluster client, against a local three-master cluster.
-const cluster = await startRedisCluster();
-
-if (!cluster) {
-  const message = 'redis-server or redis-cli not found: install them (apt-get install -y redis-server redis-tools)';
-  if (process.env.CI === 'true') {
-    describe('redisStorage on Redis Cluster', () => {
-      it('needs redis-server and redis-cli', () => {
-        throw new Error(message);
-      });
-    });
-  } else {
-    console.warn(`Skipping the Redis Cluster tests: ${message}.`);
-    describe.skip('redisStorage on Redis Cluster', () => {
-      it('needs redis-server and redis-cli', () => undefined);
-    });
-  }
-} else {
-  defineClusterTests(cluster);
-}
+whenStarted(
+  'redisStorage on Redis Cluster',
+  await startRedisCluster(),
+  'redis-server or redis-cli not found: install them (apt-get install -y redis-server redis-tools)',
+  defineClusterTests,
+);
 
 function defineClusterTests(cluster: RedisClusterHandle): void {
   // Cluster clients (each discovers the topology and connects to every master) are shared by

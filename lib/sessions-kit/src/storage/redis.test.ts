@@ -4,29 +4,11 @@ import { type RedisClientType, createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionConfigError, SessionStorageError } from '../errors.ts';
 import type { SessionStorage } from '../types.ts';
-import { describeStorageContract } from '../../test/storage-contract.ts';
+import { describeStorageContract, whenStarted } from '../../test/storage-contract.ts';
 import { type RedisClientLike, type RedisStorage, redisStorage } from './redis.ts';
 import { type RedisServerHandle, freePort, startRedisServer } from '../../test/redis-server.ts';
 
-const server = await startRedisServer();
-
-if (!server) {
-  const message = 'redis-server not found: install it (apt-get install -y redis-server)';
-  if (process.env.CI === 'true') {
-    describe('redisStorage', () => {
-      it('needs redis-server', () => {
-        throw new Error(message);
-      });
-    });
-  } else {
-    console.warn(`Skipping the redisStorage tests: ${message}, or set REDIS_SERVER_PATH.`);
-    describe.skip('redisStorage', () => {
-      it('needs redis-server', () => undefined);
-    });
-  }
-} else {
-  defineRedisTests(server);
-}
+whenStarted('redisStorage', await startRedisServer(), 'redis-server not found: install it (apt-get install -y redis-server) or set REDIS_SERVER_PATH', defineRedisTests);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
