@@ -13,8 +13,9 @@ import { hostname } from 'node:os';
  * when its owner is gone:
  * - at once when it names this host and a pid that no longer runs, or this pid with another
  *   start time (an earlier process, restarted with the same pid as PID 1 in a container is);
- * - otherwise (another host, no owner named) once it is older than {@link STALE_LOCK_MS},
- *   which no live critical section (a read, a small write and two fsyncs) lasts.
+ * - otherwise, unless it is this process's own, once it is older than {@link STALE_LOCK_MS},
+ *   which no live critical section (a read, a small write and two fsyncs) lasts: another
+ *   host's, one naming no owner, or one whose pid was reused by another process.
  *
  * Processes that share a hostname but not a pid namespace (containers on one volume with the
  * same hostname) would misjudge each other's pids: give them distinct hostnames.
@@ -121,10 +122,12 @@ export async function breakIfStale(paths: LockPaths): Promise<boolean> {
 }
 
 function isAbandoned(text: string, mtimeMs: number): boolean {
-  if (Date.now() - mtimeMs > STALE_LOCK_MS) return true;
   const [, pid, host, started] = text.split(' ');
+  // This process's own locks are held until released (no clock involved); an earlier
+  // process's with this pid are gone.
+  if (host === HOST && pid === String(process.pid)) return started !== STARTED;
+  if (Date.now() - mtimeMs > STALE_LOCK_MS) return true;
   if (host !== HOST || !/^\d{1,10}$/.test(pid ?? '')) return false; // another host, or no owner named: age tells
-  if (Number(pid) === process.pid) return started !== STARTED;
   try {
     process.kill(Number(pid), 0); // signal 0: an existence check
     return false;

@@ -4,7 +4,7 @@ import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, uti
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SessionConfigError, SessionStorageError } from '../errors.ts';
 import { HOSTILE_KEYS, describeStorageContract, hostileKey } from '../../test/storage-contract.ts';
 import { directoryStorage } from './directory.ts';
@@ -372,6 +372,26 @@ describe('directoryStorage', () => {
       expect(await exists(lockPath(dir, 'key')), what).toBe(false);
     }
     expect(await storage.read('key')).toBe(`v${abandoned.length + 1}`);
+  });
+
+  it('never takes a lock of its own process for abandoned, whatever the clock says', async () => {
+    // The wall clock an hour ahead of the files' mtimes (a clock step, or fake timers in a test).
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 3_600_000);
+    try {
+      const storage = directoryStorage(dir, NO_SWEEP);
+      await storage.create('counter', '0');
+      const increment = async () => {
+        for (;;) {
+          const current = (await storage.read('counter')) ?? '';
+          if (await storage.compareAndSet('counter', current, String(Number(current) + 1))) return;
+        }
+      };
+      await Promise.all(Array.from({ length: 20 }, increment));
+      expect(await storage.read('counter')).toBe('20');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('waits for a live lock and fails with SessionStorageError when it is not released in time', async () => {
