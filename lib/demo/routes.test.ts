@@ -26,7 +26,7 @@ const cookieFrom = (response: Response, name: string) => {
 async function countFiles(dir: string): Promise<number> {
   let n = 0;
   for (const entry of await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => [])) {
-    if (entry.isFile() && entry.name.endsWith('.json')) n++;
+    if (entry.isFile() && entry.name.endsWith('.session')) n++;
   }
   return n;
 }

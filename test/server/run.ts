@@ -3,8 +3,9 @@
  *
  *   load         N clients × M operations across the cookie, header, basket and auth flows,
  *                with bursts of 10 concurrent basket updates: no lost update, no cross-talk, no 5xx
- *   redis-fault  redis-server SIGKILLed under the running server, then restarted: 503 with
- *                Retry-After meanwhile, cookies kept, same data after (needs redis-server)
+ *   redis-fault  redis-server SIGKILLed under the running server, then restarted; then frozen
+ *                (SIGSTOP) and thawed: 503 with Retry-After meanwhile, within the storage's
+ *                timeout when frozen, cookies kept, same data after (needs redis-server)
  *
  *   node --import tsx test/server/run.ts [load] [redis-fault] [options]
  *     --clients N --ops N   load size (default 20 × 10; `npm run test:load` runs 200 × 25)
@@ -151,12 +152,16 @@ try {
   }
 
   if (wantFault) {
-    await test('redis-fault: SIGKILL redis-server under next start, then restart (appendfsync always)', async () => {
+    await test('redis-fault: SIGKILL redis-server under next start, restart (appendfsync always), then SIGSTOP and SIGCONT', async () => {
       const report = await withServer('fault', true, (app, redis) => runRedisFault({ base: app.base, redis: redis as RedisProcess }));
       if (report === 'no-redis') return noRedis();
       log('fault report', JSON.stringify(report));
-      const slowest = Math.max(...report.outageAnswers.map((a) => a.ms));
-      return `${report.outageAnswers.length} routes answered 503 + Retry-After (slowest ${slowest} ms), cookies kept; same data ${report.recoveredAfterMs} ms after the restart`;
+      const slowest = (answers: { ms: number }[]) => Math.max(...answers.map((a) => a.ms));
+      const frozen = report.freezeAnswers.map((a) => `${a.route} ${a.status} in ${a.ms} ms`).join(', ');
+      return (
+        `killed: ${report.outageAnswers.length} routes answered 503 + Retry-After (slowest ${slowest(report.outageAnswers)} ms), cookies kept; ` +
+        `same data ${report.recoveredAfterMs} ms after the restart. Frozen: ${frozen}; same data ${report.thawedAfterMs} ms after SIGCONT`
+      );
     });
   }
 } catch (error) {

@@ -1,22 +1,45 @@
 /**
  * A directoryStorage driven from a separate Node process, for the tests that need one: several
  * processes racing on one record, a writer killed with SIGKILL, a user without write access,
- * a full filesystem. Run it as `node --import tsx directory-child.testutil.ts <task> <json>`;
- * it prints one JSON line per report on stdout.
+ * a full filesystem. The test bundles this file into one plain .mjs ({@link bundleChild}), so
+ * a child runs with `node <bundle> <task> <json>`, needs nothing from the checkout, and can run
+ * as another user however private the checkout is. It prints one JSON line per report.
  *
  * @example
  * ```ts
- * const child = spawn(process.execPath, ['--import', 'tsx', CHILD_SCRIPT, 'increment', JSON.stringify(args)]);
+ * const bundle = await bundleChild();
+ * spawn(process.execPath, [bundle.script, 'increment', JSON.stringify(args)]);
  * ```
  */
-import { open, readdir, unlink } from 'node:fs/promises';
+import { chmod, mkdtemp, open, readdir, realpath, rm, unlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SessionError } from '../src/errors.ts';
 import { directoryStorage } from '../src/storage/directory.ts';
 
-/** This file, to spawn. */
-export const CHILD_SCRIPT = fileURLToPath(import.meta.url);
+/** This file, or the bundle it was built into. */
+const SELF = fileURLToPath(import.meta.url);
+
+/**
+ * Bundles this file (with the storage it drives) into `<temp dir>/directory-child.mjs`, in a
+ * directory every user may enter (0755, the file 0644). `dispose()` deletes it.
+ *
+ * @example
+ * ```ts
+ * const { script, dispose } = await bundleChild();
+ * ```
+ */
+export async function bundleChild(): Promise<{ script: string; dispose(): Promise<void> }> {
+  const { build } = await import('esbuild');
+  // The real path: Node reports it as the entry's import.meta.url, which must match argv[1].
+  const dir = await realpath(await mkdtemp(join(tmpdir(), 'sessions-directory-child-')));
+  const script = join(dir, 'directory-child.mjs');
+  await build({ entryPoints: [SELF], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: script, external: ['esbuild'], logLevel: 'silent' });
+  await chmod(dir, 0o755);
+  await chmod(script, 0o644);
+  return { script, dispose: () => rm(dir, { recursive: true, force: true }) };
+}
 
 /** A value whose every byte can be checked: `<n>:<n × "x">:<n>`. A torn record cannot pass. */
 export function wholeValue(size: number): string {
@@ -37,7 +60,7 @@ export interface Outcome {
   cause?: string;
 }
 
-async function attempt(op: string, call: () => unknown): Promise<Outcome> {
+async function attempt(op: string, call: () => Promise<unknown>): Promise<Outcome> {
   try {
     return { op, ok: true, result: await call() };
   } catch (err) {
@@ -55,30 +78,36 @@ function report(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value)}\n`);
 }
 
+/** A storage on `dir` as the tasks use it: no automatic sweep. */
+const storageIn = (dir: unknown, lockTimeoutMs?: number) => directoryStorage(String(dir), { sweepIntervalMs: Number.POSITIVE_INFINITY, lockTimeoutMs });
+
 /** Every kind of call on `key` (which holds `previous`) and on a new key; what each did. */
 async function faults({ dir, key, big }: Record<string, unknown>): Promise<void> {
-  const storage = directoryStorage(String(dir), { sweepIntervalMs: Number.POSITIVE_INFINITY, lockTimeoutMs: 2_000 });
+  const storage = storageIn(dir, 2_000);
   const value = wholeValue(Number(big));
   const k = String(key);
-  const before = await storage.read(k);
+  const before = (await storage.read(k)) ?? '';
   // Changes that store something first, then a read (the previous record must still be
   // there), then the ones that only delete.
   const outcomes = [
-    await attempt('write', () => storage.write(k, value)),
-    await attempt('compareAndSet', () => storage.compareAndSet(k, before ?? '', value)),
+    await attempt('compareAndSet', () => storage.compareAndSet(k, before, value)),
     await attempt('create (new key)', () => storage.create('new-key', value)),
-    await attempt('write (new key)', () => storage.write('new-key', value)),
     await attempt('read', () => storage.read(k)),
-    await attempt('compareAndSet to undefined', () => storage.compareAndSet(k, before ?? '', undefined)),
+    await attempt('compareAndSet to undefined', () => storage.compareAndSet(k, before, undefined)),
     await attempt('invalidate', () => storage.invalidate(k)),
   ];
   report({ outcomes });
 }
 
 const tasks: Record<string, (args: Record<string, unknown>) => Promise<void>> = {
+  /** Reports who runs it: proof that the bundle runs at all (as another user, say). */
+  async probe() {
+    report({ uid: process.getuid?.() });
+  },
+
   /** `times` compare-and-set appends of `<tag>:<i>` to the JSON array under `key`. */
   async increment({ dir, key, times, tag }) {
-    const storage = directoryStorage(String(dir), { sweepIntervalMs: Number.POSITIVE_INFINITY });
+    const storage = storageIn(dir);
     let attempts = 0;
     for (let i = 0; i < Number(times); i++) {
       for (;;) {
@@ -92,16 +121,15 @@ const tasks: Record<string, (args: Record<string, unknown>) => Promise<void>> = 
     report({ attempts });
   },
 
-  /** Writes, swaps, creates and deletes on a few keys, without end; reports progress. */
+  /** Creates, swaps and deletes on a few keys, without end; reports progress. */
   async churn({ dir, keys }) {
-    const storage = directoryStorage(String(dir), { sweepIntervalMs: Number.POSITIVE_INFINITY });
+    const storage = storageIn(dir);
     for (let op = 0; ; op++) {
       const key = `key-${op % Number(keys)}`;
       const value = wholeValue(1 + ((op * 7919) % 48_000));
       const current = await storage.read(key);
       if (op % 11 === 0) await storage.invalidate(key);
       else if (current === undefined) await storage.create(key, value);
-      else if (op % 3 === 0) await storage.write(key, value);
       else await storage.compareAndSet(key, current, value);
       if (op % 20 === 0) report({ ops: op });
     }
@@ -109,10 +137,10 @@ const tasks: Record<string, (args: Record<string, unknown>) => Promise<void>> = 
 
   faults,
 
-  /** Writes `previous` under `key`, fills the filesystem of `dir` but `leave` bytes, runs `faults`, frees it again. */
+  /** Creates `previous` under `key`, fills the filesystem of `dir` but `leave` bytes, runs `faults`, frees it again. */
   async 'full-disk'(args) {
     const dir = String(args.dir);
-    await directoryStorage(dir, { sweepIntervalMs: Number.POSITIVE_INFINITY }).write(String(args.key), 'previous');
+    await storageIn(dir).create(String(args.key), 'previous');
     const filler = join(dir, 'filler');
     const handle = await open(filler, 'w');
     const chunk = Buffer.alloc(64 * 1024, 1);
@@ -130,18 +158,16 @@ const tasks: Record<string, (args: Record<string, unknown>) => Promise<void>> = 
     await handle.close();
     await faults(args);
     // Leftovers (temp files, locks) anywhere under the store, before the space comes back.
-    const leftovers = (await readdir(dir, { recursive: true }))
-      .map(String)
-      .filter((path) => path.endsWith('.tmp') || path.endsWith('.lock'));
+    const leftovers = (await readdir(dir)).filter((name) => name.endsWith('.tmp') || name.endsWith('.lock'));
     await unlink(filler);
-    const storage = directoryStorage(dir, { sweepIntervalMs: Number.POSITIVE_INFINITY });
-    const after = await attempt('write after space is back', () => storage.write(String(args.key), 'after'));
+    const storage = storageIn(dir);
+    const after = await attempt('create after space is back', () => storage.create(String(args.key), 'after'));
     report({ leftovers, after, readBack: await storage.read(String(args.key)) });
   },
 };
 
-// Only when run as a script, not when a test imports the helpers above.
-if (process.argv[1] === CHILD_SCRIPT) {
+// Only when run as a script (the bundle), not when a test imports the helpers above.
+if (process.argv[1] === SELF) {
   const [task, json] = process.argv.slice(2);
   const run = task ? tasks[task] : undefined;
   if (!run) throw new Error(`Unknown task ${task}`);

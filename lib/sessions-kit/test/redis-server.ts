@@ -9,6 +9,8 @@ import { createConnection, createServer } from 'node:net';
  * const server: RedisServerHandle | undefined = await startRedisServer();
  * await server?.kill(); // simulate a crash
  * await server?.restart();
+ * server?.freeze(); // alive but not answering
+ * server?.thaw();
  * ```
  */
 export interface RedisServerHandle {
@@ -21,6 +23,10 @@ export interface RedisServerHandle {
   kill(): Promise<void>;
   /** Starts it again on the same port (empty: nothing was persisted) and waits until it answers. */
   restart(): Promise<void>;
+  /** SIGSTOP: the server keeps its connections and its data but answers nothing (a partition without RST, a swapped-out host). */
+  freeze(): void;
+  /** SIGCONT: it answers again, with the same data. */
+  thaw(): void;
 }
 
 const READY_TIMEOUT_MS = 5_000;
@@ -52,6 +58,7 @@ export async function startRedisServer(): Promise<RedisServerHandle | undefined>
     child = undefined;
     if (!running || running.exitCode !== null || running.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
+    running.kill('SIGCONT'); // a frozen server would not act on SIGTERM
     running.kill(signal);
     const timer = setTimeout(() => running.kill('SIGKILL'), EXIT_TIMEOUT_MS);
     await exited;
@@ -76,6 +83,12 @@ export async function startRedisServer(): Promise<RedisServerHandle | undefined>
       child = restarted;
       process.removeListener('exit', killOnExit);
       process.once('exit', killOnExit);
+    },
+    freeze() {
+      child?.kill('SIGSTOP');
+    },
+    thaw() {
+      child?.kill('SIGCONT');
     },
   };
 }

@@ -35,19 +35,17 @@ export interface StorageUnderTest {
  */
 export type StorageFactory = () => Promise<StorageUnderTest>;
 
-/** A storage with both conditional writes, which every built-in storage must have. */
-export type ConditionalStorage = SessionStorage & Required<Pick<SessionStorage, 'create' | 'compareAndSet'>>;
-
 /**
- * Ids a storage must handle as opaque strings: none of them may reach a path, a glob,
- * a pattern or another id's record.
+ * Keys no storage may let reach a path, a glob, a pattern or another key's record. Keys come
+ * from the tracker as hashes, so a storage may also refuse what it cannot store as is
+ * (with a `SessionStorageError`; such a key then reads as no record).
  *
  * @example
  * ```ts
- * for (const id of HOSTILE_IDS) await storage.write(id, 'value');
+ * for (const key of HOSTILE_KEYS) await storage.create(key, 'value').catch(() => undefined);
  * ```
  */
-export const HOSTILE_IDS: readonly string[] = [
+export const HOSTILE_KEYS: readonly string[] = [
   '../../etc/passwd',
   '..\\x',
   '%2e%2e%2f',
@@ -58,8 +56,9 @@ export const HOSTILE_IDS: readonly string[] = [
 ];
 
 /**
- * Random keys in the spirit of {@link HOSTILE_IDS}: any Unicode (lone surrogates included),
- * path pieces, glob and pattern characters, and a few huge ones.
+ * Random keys in the spirit of {@link HOSTILE_KEYS}: any Unicode, path pieces, glob and pattern
+ * characters, and a few huge ones. Always well-formed text, as keys made by the tracker are
+ * (ASCII): a storage need not keep apart strings that UTF-8 cannot (lone surrogates).
  *
  * @example
  * ```ts
@@ -67,9 +66,7 @@ export const HOSTILE_IDS: readonly string[] = [
  * ```
  */
 export const hostileKey: fc.Arbitrary<string> = fc.oneof(
-  { weight: 3, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
-  // UTF-16 code units, so lone surrogates occur.
-  { weight: 2, arbitrary: fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((u) => String.fromCharCode(u)), maxLength: 20 }) },
+  { weight: 5, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
   {
     weight: 3,
     arbitrary: fc
@@ -81,7 +78,7 @@ export const hostileKey: fc.Arbitrary<string> = fc.oneof(
   {
     weight: 1,
     arbitrary: fc
-      .tuple(fc.constantFrom('a', '/', '..', '\u{1F600}', '\ud800'), fc.integer({ min: 5_000, max: 60_000 }))
+      .tuple(fc.constantFrom('a', '/', '..', '\u{1F600}'), fc.integer({ min: 5_000, max: 60_000 }))
       .map(([piece, times]) => piece.repeat(times)),
   },
 );
@@ -114,21 +111,6 @@ function record(figures: ConcurrencyFigures): void {
   if (process.env.SESSIONS_KIT_FIGURES === '1') console.info(JSON.stringify(figures));
 }
 
-/**
- * Narrows to a storage with both conditional writes, failing the test when one is missing.
- *
- * @example
- * ```ts
- * const atomic = conditional(memoryStorage());
- * await atomic.create('id', 'value');
- * ```
- */
-export function conditional(storage: SessionStorage): ConditionalStorage {
-  expect(typeof storage.create).toBe('function');
-  expect(typeof storage.compareAndSet).toBe('function');
-  return storage as ConditionalStorage;
-}
-
 /** How large the concurrency tests are; the defaults are what every built-in storage must pass. */
 export interface ContractOptions {
   /** Concurrent writers on one key. Default 20. */
@@ -138,6 +120,9 @@ export interface ContractOptions {
   /** Runs of the random-key property. Default 25. */
   propertyRuns?: number;
 }
+
+/** A key as the tracker makes them: base64url(SHA-256(…)), 43 characters. */
+const TRACKER_KEY = 'nJ5fY0h3-Qx_2ZkT8wVbA1cDeFgHiJkLmNoPqRsTuVw';
 
 /** A bound for the heavy tests on a loaded machine; not a speed target. */
 const HEAVY_TIMEOUT_MS = 120_000;
@@ -189,66 +174,71 @@ export function describeStorageContract(name: string, make: StorageFactory, opti
      * store (the one under test, then others when the storage offers them): a few app
      * servers, each with several requests in flight.
      */
-    function handles(count: number): ConditionalStorage[] {
-      const instances = [conditional(storage)];
-      while (another && instances.length < Math.min(count, INSTANCES)) instances.push(conditional(another()));
-      return Array.from({ length: count }, (_, i) => instances[i % instances.length] as ConditionalStorage);
+    function handles(count: number): SessionStorage[] {
+      const instances = [storage];
+      while (another && instances.length < Math.min(count, INSTANCES)) instances.push(another());
+      return Array.from({ length: count }, (_, i) => instances[i % instances.length] as SessionStorage);
     }
 
-    it('reads an unknown id as undefined', async () => {
-      expect(await storage.read('missing-id')).toBeUndefined();
+    /** `key` now holds `value`, whatever it held before: created, or swapped in for what was there. */
+    async function put(key: string, value: string, ttlSeconds?: number): Promise<void> {
+      const current = await storage.read(key);
+      const done = current === undefined ? await storage.create(key, value, ttlSeconds) : await storage.compareAndSet(key, current, value, ttlSeconds);
+      expect(done, `put ${key}`).toBe(true);
+    }
+
+    it('reads an unknown key as undefined', async () => {
+      expect(await storage.read('missing-key')).toBeUndefined();
+      expect(await storage.read(TRACKER_KEY)).toBeUndefined();
     });
 
-    it('reads back what was written', async () => {
-      await storage.write('id-1', 'value-1');
-      expect(await storage.read('id-1')).toBe('value-1');
-      expect(await storage.read('id-2')).toBeUndefined();
+    it('reads back what was created, under plain and tracker-shaped keys', async () => {
+      for (const key of ['key-1', TRACKER_KEY]) expect(await storage.create(key, `value of ${key}`)).toBe(true);
+      expect(await storage.read('key-1')).toBe('value of key-1');
+      expect(await storage.read(TRACKER_KEY)).toBe(`value of ${TRACKER_KEY}`);
+      expect(await storage.read('key-2')).toBeUndefined();
     });
 
-    it('overwrites: a shorter value reads back exactly', async () => {
-      await storage.write('id-1', 'a much longer first value');
-      await storage.write('id-1', 'short');
-      expect(await storage.read('id-1')).toBe('short');
+    it('overwrites through compareAndSet: a shorter value reads back exactly', async () => {
+      await put('key-1', 'a much longer first value');
+      await put('key-1', 'short');
+      expect(await storage.read('key-1')).toBe('short');
     });
 
-    it('reads an invalidated id as undefined and keeps the others', async () => {
-      await storage.write('id-1', 'value-1');
-      await storage.write('id-2', 'value-2');
-      await storage.invalidate('id-1');
-      expect(await storage.read('id-1')).toBeUndefined();
-      expect(await storage.read('id-2')).toBe('value-2');
+    it('reads an invalidated key as undefined and keeps the others', async () => {
+      await put('key-1', 'value-1');
+      await put('key-2', 'value-2');
+      await storage.invalidate('key-1');
+      expect(await storage.read('key-1')).toBeUndefined();
+      expect(await storage.read('key-2')).toBe('value-2');
     });
 
-    it('treats invalidating twice, or an unknown id, as a no-op', async () => {
-      await storage.write('id-1', 'value-1');
-      await storage.invalidate('id-1');
-      await expect(Promise.resolve(storage.invalidate('id-1'))).resolves.toBeUndefined();
-      await expect(Promise.resolve(storage.invalidate('never-written'))).resolves.toBeUndefined();
+    it('treats invalidating twice, or an unknown key, as a no-op', async () => {
+      await put('key-1', 'value-1');
+      await storage.invalidate('key-1');
+      await expect(storage.invalidate('key-1')).resolves.toBeUndefined();
+      await expect(storage.invalidate('never-created')).resolves.toBeUndefined();
     });
 
-    it('expires values written with ttlSeconds, by write, create and compareAndSet (real time)', async () => {
-      const atomic = conditional(storage);
-      await storage.write('short-lived', 'value', 1);
-      await storage.write('long-lived', 'value', 60);
-      await storage.write('forever', 'value');
-      expect(await atomic.create('created-short', 'value', 1)).toBe(true);
-      await storage.write('swapped-short', 'old');
-      expect(await atomic.compareAndSet('swapped-short', 'old', 'new', 1)).toBe(true);
-      // A swap without ttlSeconds leaves a record that does not expire, like write.
-      await storage.write('swapped-forever', 'old', 1);
-      expect(await atomic.compareAndSet('swapped-forever', 'old', 'new')).toBe(true);
+    it('expires records stored with ttlSeconds, by create and compareAndSet (real time)', async () => {
+      expect(await storage.create('short-lived', 'value', 1)).toBe(true);
+      expect(await storage.create('long-lived', 'value', 60)).toBe(true);
+      expect(await storage.create('forever', 'value')).toBe(true);
+      await put('swapped-short', 'old');
+      expect(await storage.compareAndSet('swapped-short', 'old', 'new', 1)).toBe(true);
+      // A swap without ttlSeconds leaves a record that does not expire.
+      await put('swapped-forever', 'old', 1);
+      expect(await storage.compareAndSet('swapped-forever', 'old', 'new')).toBe(true);
       expect(await storage.read('short-lived')).toBe('value');
       await sleep(1_300);
-      for (const id of ['short-lived', 'created-short', 'swapped-short']) {
-        expect(await storage.read(id), id).toBeUndefined();
-      }
+      for (const key of ['short-lived', 'swapped-short']) expect(await storage.read(key), key).toBeUndefined();
       expect(await storage.read('long-lived')).toBe('value');
       expect(await storage.read('forever')).toBe('value');
       expect(await storage.read('swapped-forever')).toBe('new');
-      // An expired record is no record: create takes its place, compareAndSet never matches it.
-      expect(await atomic.compareAndSet('created-short', 'value', 'revived')).toBe(false);
-      expect(await storage.read('created-short')).toBeUndefined();
-      expect(await atomic.create('short-lived', 'fresh')).toBe(true);
+      // An expired record is no record: compareAndSet never matches it, create takes its place.
+      expect(await storage.compareAndSet('short-lived', 'value', 'revived')).toBe(false);
+      expect(await storage.read('short-lived')).toBeUndefined();
+      expect(await storage.create('short-lived', 'fresh')).toBe(true);
       expect(await storage.read('short-lived')).toBe('fresh');
     });
 
@@ -258,109 +248,91 @@ export function describeStorageContract(name: string, make: StorageFactory, opti
         `"quotes" 'single' \`back\` \\ backslash`,
         'line 1\nline 2\r\nline 3\ttab',
         '{"v":1,"exp":null,"value":"nested"}',
+        '1700000000000\nlooks like a header',
         ' leading and trailing spaces ',
         'x'.repeat(64 * 1024),
         '✓'.repeat(32 * 1024),
       ];
-      for (const [i, value] of values.entries()) {
-        await storage.write(`value-${i}`, value);
-      }
-      for (const [i, value] of values.entries()) {
-        expect(await storage.read(`value-${i}`)).toBe(value);
-      }
+      for (const [i, value] of values.entries()) expect(await storage.create(`value-${i}`, value)).toBe(true);
+      for (const [i, value] of values.entries()) expect(await storage.read(`value-${i}`)).toBe(value);
       // compareAndSet compares these exactly too.
-      const atomic = conditional(storage);
       for (const [i, value] of values.entries()) {
-        expect(await atomic.compareAndSet(`value-${i}`, `${value} `, 'no')).toBe(false);
-        expect(await atomic.compareAndSet(`value-${i}`, value, `${value}!`)).toBe(true);
+        expect(await storage.compareAndSet(`value-${i}`, `${value} `, 'no')).toBe(false);
+        expect(await storage.compareAndSet(`value-${i}`, value, `${value}!`)).toBe(true);
         expect(await storage.read(`value-${i}`)).toBe(`${value}!`);
       }
     });
 
-    it('keeps hostile ids independent and harmless', async () => {
-      for (const [i, id] of HOSTILE_IDS.entries()) {
-        await storage.write(id, `hostile-${i}`);
+    it('keeps hostile keys harmless: each is its own record, or refused as a storage error', async () => {
+      const kept: Array<[string, string]> = [];
+      for (const [i, key] of HOSTILE_KEYS.entries()) {
+        if ((await storage.create(key, `hostile-${i}`).catch(refused)) === 'refused') {
+          expect(await storage.read(key)).toBeUndefined();
+        } else kept.push([key, `hostile-${i}`]);
       }
-      for (const [i, id] of HOSTILE_IDS.entries()) {
-        expect(await storage.read(id)).toBe(`hostile-${i}`);
-      }
-      // Look-alikes of the hostile ids were never written.
+      for (const [key, value] of kept) expect(await storage.read(key)).toBe(value);
+      // Look-alikes of the hostile keys were never created.
       for (const other of ['etc/passwd', '/etc/passwd', '..', 'a', 'ab', '*', 'a'.repeat(10 * 1024 - 1), ' ']) {
         expect(await storage.read(other)).toBeUndefined();
       }
       // Invalidating one (a pattern-looking one, then the empty one) touches no other.
-      await storage.invalidate('*?[');
-      await storage.invalidate('');
-      for (const [i, id] of HOSTILE_IDS.entries()) {
-        const expected = id === '*?[' || id === '' ? undefined : `hostile-${i}`;
-        expect(await storage.read(id)).toBe(expected);
-      }
-      // The conditional writes address the same records.
-      const atomic = conditional(storage);
-      for (const [i, id] of HOSTILE_IDS.entries()) {
-        const gone = id === '*?[' || id === '';
-        expect(await atomic.create(id, `created-${i}`)).toBe(gone);
-        expect(await atomic.compareAndSet(id, gone ? `created-${i}` : `hostile-${i}`, `swapped-${i}`)).toBe(true);
-      }
-      for (const [i, id] of HOSTILE_IDS.entries()) {
-        expect(await storage.read(id)).toBe(`swapped-${i}`);
+      for (const key of ['*?[', '']) await storage.invalidate(key);
+      for (const [key, value] of kept) expect(await storage.read(key)).toBe(key === '*?[' || key === '' ? undefined : value);
+      for (const [key, value] of kept.filter(([key]) => key !== '*?[' && key !== '')) {
+        expect(await storage.compareAndSet(key, value, `swapped ${value}`)).toBe(true);
+        expect(await storage.read(key)).toBe(`swapped ${value}`);
       }
     });
 
-    it('handles 50 concurrent writes to different ids', async () => {
-      const ids = Array.from({ length: 50 }, (_, i) => `concurrent-${i}`);
-      await Promise.all(ids.map((id, i) => storage.write(id, `value-${i}`)));
-      const values = await Promise.all(ids.map((id) => storage.read(id)));
-      expect(values).toEqual(ids.map((_, i) => `value-${i}`));
+    it('handles 50 concurrent creates of different keys', async () => {
+      const keys = Array.from({ length: 50 }, (_, i) => `concurrent-${i}`);
+      expect(await Promise.all(keys.map((key, i) => storage.create(key, `value-${i}`)))).toEqual(keys.map(() => true));
+      expect(await Promise.all(keys.map((key) => storage.read(key)))).toEqual(keys.map((_, i) => `value-${i}`));
     });
 
     it('create stores only when no record exists, and reports which', async () => {
-      const atomic = conditional(storage);
-      expect(await atomic.create('id', 'first')).toBe(true);
-      expect(await atomic.create('id', 'second')).toBe(false);
-      expect(await storage.read('id')).toBe('first');
-      await storage.invalidate('id');
-      expect(await atomic.create('id', 'third', 60)).toBe(true);
-      expect(await storage.read('id')).toBe('third');
+      expect(await storage.create('key', 'first')).toBe(true);
+      expect(await storage.create('key', 'second')).toBe(false);
+      expect(await storage.read('key')).toBe('first');
+      await storage.invalidate('key');
+      expect(await storage.create('key', 'third', 60)).toBe(true);
+      expect(await storage.read('key')).toBe('third');
       // An empty value is a record too.
-      expect(await atomic.create('empty', '')).toBe(true);
-      expect(await atomic.create('empty', 'x')).toBe(false);
+      expect(await storage.create('empty', '')).toBe(true);
+      expect(await storage.create('empty', 'x')).toBe(false);
       expect(await storage.read('empty')).toBe('');
     });
 
     it('compareAndSet replaces only the exact expected record', async () => {
-      const atomic = conditional(storage);
-      await storage.write('id', 'v1');
+      await put('key', 'v1');
       for (const wrong of ['v2', 'v', 'v1 ', ' v1', 'V1', '']) {
-        expect(await atomic.compareAndSet('id', wrong, 'bad'), wrong).toBe(false);
+        expect(await storage.compareAndSet('key', wrong, 'bad'), wrong).toBe(false);
       }
-      expect(await storage.read('id')).toBe('v1');
-      expect(await atomic.compareAndSet('id', 'v1', 'v2', 60)).toBe(true);
-      expect(await storage.read('id')).toBe('v2');
+      expect(await storage.read('key')).toBe('v1');
+      expect(await storage.compareAndSet('key', 'v1', 'v2', 60)).toBe(true);
+      expect(await storage.read('key')).toBe('v2');
       // The old expectation no longer holds.
-      expect(await atomic.compareAndSet('id', 'v1', 'v3')).toBe(false);
-      expect(await storage.read('id')).toBe('v2');
+      expect(await storage.compareAndSet('key', 'v1', 'v3')).toBe(false);
+      expect(await storage.read('key')).toBe('v2');
     });
 
     it('compareAndSet to undefined deletes the record, and only a matching one', async () => {
-      const atomic = conditional(storage);
-      await storage.write('id', 'v1');
-      expect(await atomic.compareAndSet('id', 'other', undefined)).toBe(false);
-      expect(await storage.read('id')).toBe('v1');
-      expect(await atomic.compareAndSet('id', 'v1', undefined)).toBe(true);
-      expect(await storage.read('id')).toBeUndefined();
-      expect(await atomic.compareAndSet('id', 'v1', undefined)).toBe(false);
-      expect(await atomic.create('id', 'again')).toBe(true);
+      await put('key', 'v1');
+      expect(await storage.compareAndSet('key', 'other', undefined)).toBe(false);
+      expect(await storage.read('key')).toBe('v1');
+      expect(await storage.compareAndSet('key', 'v1', undefined)).toBe(true);
+      expect(await storage.read('key')).toBeUndefined();
+      expect(await storage.compareAndSet('key', 'v1', undefined)).toBe(false);
+      expect(await storage.create('key', 'again')).toBe(true);
     });
 
     it('never brings back a missing or invalidated record through compareAndSet', async () => {
-      const atomic = conditional(storage);
-      expect(await atomic.compareAndSet('never-written', 'anything', 'x')).toBe(false);
-      expect(await atomic.compareAndSet('never-written', '', 'x')).toBe(false);
-      expect(await storage.read('never-written')).toBeUndefined();
-      await storage.write('cleared', 'loaded-by-a-request');
+      expect(await storage.compareAndSet('never-created', 'anything', 'x')).toBe(false);
+      expect(await storage.compareAndSet('never-created', '', 'x')).toBe(false);
+      expect(await storage.read('never-created')).toBeUndefined();
+      await put('cleared', 'loaded-by-a-request');
       await storage.invalidate('cleared');
-      expect(await atomic.compareAndSet('cleared', 'loaded-by-a-request', 'renewed', 60)).toBe(false);
+      expect(await storage.compareAndSet('cleared', 'loaded-by-a-request', 'renewed', 60)).toBe(false);
       expect(await storage.read('cleared')).toBeUndefined();
     });
 
@@ -411,7 +383,7 @@ export function describeStorageContract(name: string, make: StorageFactory, opti
       let operations = 0;
       for (let trial = 0; trial < 20; trial++) {
         const key = `raced-${trial}`;
-        await storage.write(key, 'loaded');
+        expect(await storage.create(key, 'loaded')).toBe(true);
         // Every writer loaded 'loaded' before the clear; the clear starts at a different place among their swaps each trial.
         const calls: Array<() => unknown> = all.map(
           (handle, writer) => () => handle.compareAndSet(key, 'loaded', `renewed-${writer}`, 600),
@@ -432,7 +404,7 @@ export function describeStorageContract(name: string, make: StorageFactory, opti
 
     it('writers updating while a clear lands stop at the clear: the record stays dead', { timeout: HEAVY_TIMEOUT_MS }, async () => {
       const all = handles(Math.min(writers, 10));
-      await storage.write('cart', '0');
+      expect(await storage.create('cart', '0')).toBe(true);
       let landed = 0;
       await Promise.all(
         all.map(async (handle) => {
@@ -451,16 +423,11 @@ export function describeStorageContract(name: string, make: StorageFactory, opti
     });
 
     it('random hostile keys never collide and fail only with SessionStorageError', { timeout: HEAVY_TIMEOUT_MS }, async () => {
-      const atomic = conditional(storage);
-      const refused = (err: unknown) => {
-        if (!(err instanceof SessionStorageError)) throw err;
-        return 'refused' as const;
-      };
       await fc.assert(
         fc.asyncProperty(fc.uniqueArray(hostileKey, { minLength: 1, maxLength: 6 }), async (keys) => {
           const kept: Array<[string, number]> = [];
           for (const [i, key] of keys.entries()) {
-            const outcome = await Promise.resolve(atomic.create(key, `v${i}`)).catch(refused);
+            const outcome = await storage.create(key, `v${i}`).catch(refused);
             if (outcome === 'refused') {
               // A key the storage refuses to store must read as no record, never as another's.
               expect(await storage.read(key)).toBeUndefined();
@@ -471,11 +438,11 @@ export function describeStorageContract(name: string, make: StorageFactory, opti
           }
           for (const [key, i] of kept) {
             expect(await storage.read(key)).toBe(`v${i}`);
-            expect(await atomic.create(key, 'other')).toBe(false);
-            expect(await atomic.compareAndSet(key, `v${i}`, `w${i}`)).toBe(true);
+            expect(await storage.create(key, 'other')).toBe(false);
+            expect(await storage.compareAndSet(key, `v${i}`, `w${i}`)).toBe(true);
           }
           for (const [key, i] of kept) expect(await storage.read(key)).toBe(`w${i}`);
-          for (const key of keys) await Promise.resolve(storage.invalidate(key)).catch(refused);
+          for (const key of keys) await storage.invalidate(key).catch(refused);
           for (const key of keys) expect(await storage.read(key)).toBeUndefined();
         }),
         { numRuns: propertyRuns },
@@ -484,6 +451,37 @@ export function describeStorageContract(name: string, make: StorageFactory, opti
   });
 }
 
+/** For `.catch`: a `SessionStorageError` becomes 'refused'; anything else fails the test. */
+function refused(err: unknown): 'refused' {
+  if (!(err instanceof SessionStorageError)) throw err;
+  return 'refused';
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Registers the suite `define(server)` when `server` started. When it did not (a binary is
+ * missing), CI=true gets a failing test, since CI must run these, and anywhere else a visible skip.
+ *
+ * @example
+ * ```ts
+ * whenStarted('redisStorage', await startRedisServer(), 'redis-server not found: apt-get install -y redis-server', (server) => { … });
+ * ```
+ */
+export function whenStarted<T>(name: string, server: T | undefined, missing: string, define: (server: T) => void): void {
+  if (server) define(server);
+  else if (process.env.CI === 'true') {
+    describe(name, () => {
+      it('needs its servers', () => {
+        throw new Error(missing);
+      });
+    });
+  } else {
+    console.warn(`Skipping the ${name} tests: ${missing}.`);
+    describe.skip(name, () => {
+      it('needs its servers', () => undefined);
+    });
+  }
 }

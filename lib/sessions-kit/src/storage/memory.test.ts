@@ -6,42 +6,27 @@ import { memoryStorage } from './memory.ts';
 describeStorageContract('memoryStorage', async () => ({ storage: memoryStorage() }));
 
 describe('memoryStorage', () => {
-  it('answers synchronously (no extra microtask)', () => {
-    const storage = memoryStorage();
-    expect(storage.write('id', 'value')).toBeUndefined();
-    expect(storage.read('id')).toBe('value');
-    expect(storage.invalidate('id')).toBeUndefined();
-    expect(storage.read('id')).toBeUndefined();
-  });
-
-  it('evicts the least recently used entry at maxEntries', () => {
+  it('evicts the least recently used entry at maxEntries', async () => {
     const storage = memoryStorage({ maxEntries: 3 });
-    storage.write('a', '1');
-    storage.write('b', '2');
-    storage.write('c', '3');
+    for (const [key, value] of [['a', '1'], ['b', '2'], ['c', '3']]) await storage.create(key as string, value as string);
     // Reading `a` makes it recently used: `b` is now the oldest.
-    expect(storage.read('a')).toBe('1');
-    storage.write('d', '4');
-    expect(storage.read('b')).toBeUndefined();
-    expect(storage.read('a')).toBe('1');
-    expect(storage.read('c')).toBe('3');
-    expect(storage.read('d')).toBe('4');
+    expect(await storage.read('a')).toBe('1');
+    await storage.create('d', '4');
+    expect(await storage.read('b')).toBeUndefined();
+    expect(await storage.read('a')).toBe('1');
+    expect(await storage.read('c')).toBe('3');
+    expect(await storage.read('d')).toBe('4');
   });
 
-  it('clears an older ttl when a value is overwritten without one', async () => {
+  it('rejects a ttlSeconds that is not a positive number, storing nothing', async () => {
     const storage = memoryStorage();
-    storage.write('id', 'first', 0.05);
-    storage.write('id', 'second');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(storage.read('id')).toBe('second');
-  });
-
-  it('rejects a ttlSeconds that is not a positive number', () => {
-    const storage = memoryStorage();
+    await storage.create('kept', 'v1');
     for (const ttl of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
-      expect(() => storage.write('id', 'value', ttl)).toThrow(RangeError);
+      await expect(storage.create('key', 'value', ttl)).rejects.toBeInstanceOf(RangeError);
+      await expect(storage.compareAndSet('kept', 'v1', 'v2', ttl)).rejects.toBeInstanceOf(RangeError);
     }
-    expect(storage.read('id')).toBeUndefined();
+    expect(await storage.read('key')).toBeUndefined();
+    expect(await storage.read('kept')).toBe('v1');
   });
 
   it('refuses a maxEntries that is not a positive integer', () => {

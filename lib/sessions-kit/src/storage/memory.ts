@@ -16,64 +16,53 @@ export interface MemoryStorageOptions {
   maxEntries?: number;
 }
 
-const DEFAULT_MAX_ENTRIES = 100_000;
-
 /**
  * Sessions kept in this process's memory, bounded by `maxEntries` (LRU).
  * Good for development, tests and single-instance apps; everything is lost on restart
- * and nothing is shared between instances.
- *
- * Every method answers synchronously, so it costs no extra microtask.
+ * and nothing is shared between instances. Each operation checks and changes in one
+ * synchronous step, so no other request can run in between.
  *
  * @example
  * ```ts
  * const storage = memoryStorage({ maxEntries: 10_000 });
- * storage.write(id, '{"user":1}', 3600);
- * storage.read(id); // '{"user":1}'
+ * await storage.create(key, '{"user":1}', 3600); // true
+ * await storage.read(key); // '{"user":1}'
  * ```
  */
 export function memoryStorage(options: MemoryStorageOptions = {}): SessionStorage {
-  const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
-  if (!Number.isSafeInteger(maxEntries) || maxEntries <= 0) {
+  const max = options.maxEntries ?? 100_000;
+  if (!Number.isSafeInteger(max) || max <= 0) {
     throw new SessionConfigError('memoryStorage: `maxEntries` must be a positive integer.');
   }
+  // No default ttl and no autopurge: no per-entry timers (nothing keeps the process alive);
+  // expiry is checked on `get`, and an expired entry is never served, not even once.
+  const cache = new LRUCache<string, string>({ max, ttlAutopurge: false, allowStale: false });
 
-  // No default `ttl` and ttlAutopurge off: lru-cache then starts no per-entry timers
-  // (nothing keeps the process alive) and checks expiry lazily on `get`.
-  const cache = new LRUCache<string, string>({
-    max: maxEntries,
-    ttlAutopurge: false,
-    // An expired entry is never served, not even once.
-    allowStale: false,
-  });
+  /** lru-cache's ttl option: whole ms, rounded up so an entry never expires early; 0 is "no expiry". */
+  function expiry(ttlSeconds: number | undefined): { ttl: number } {
+    if (ttlSeconds !== undefined) checkTtl('memoryStorage', ttlSeconds);
+    return { ttl: ttlSeconds === undefined ? 0 : Math.ceil(ttlSeconds * 1000) };
+  }
 
   return {
-    async read(id) {
-      // `get` refreshes recency, so a session in use is not the one evicted.
-      return cache.get(id);
-    },
-    async invalidate(id) {
-      cache.delete(id);
-    },
-    // Check and change happen in one synchronous call: no other request can run in between.
-    async create(id, value, ttlSeconds) {
-      const ttl = ttlSeconds === undefined ? 0 : ttlToMs(ttlSeconds);
-      if (cache.get(id) !== undefined) return false;
-      cache.set(id, value, { ttl });
+    // `get` also refreshes recency, so a session in use is not the one evicted.
+    read: async (key) => cache.get(key),
+    async create(key, value, ttlSeconds) {
+      const options = expiry(ttlSeconds);
+      if (cache.get(key) !== undefined) return false;
+      cache.set(key, value, options);
       return true;
     },
-    async compareAndSet(id, expected, next, ttlSeconds) {
-      const ttl = ttlSeconds === undefined ? 0 : ttlToMs(ttlSeconds);
-      if (cache.get(id) !== expected) return false;
-      if (next === undefined) cache.delete(id);
-      else cache.set(id, next, { ttl });
+    async compareAndSet(key, expected, next, ttlSeconds) {
+      const options = expiry(ttlSeconds);
+      if (cache.get(key) !== expected) return false;
+      // A ttl of 0 also clears the older entry's ttl: a swap without one never expires.
+      if (next === undefined) cache.delete(key);
+      else cache.set(key, next, options);
       return true;
+    },
+    async invalidate(key) {
+      cache.delete(key);
     },
   };
-}
-
-/** Whole milliseconds, rounded up so an entry never expires early. */
-function ttlToMs(ttlSeconds: number): number {
-  checkTtl('memoryStorage', ttlSeconds);
-  return Math.ceil(ttlSeconds * 1000);
 }

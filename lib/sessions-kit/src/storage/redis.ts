@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import { createClient } from 'redis';
+import { type RedisClientType, createClient } from 'redis';
 import { SessionConfigError, SessionStorageError } from '../errors.ts';
 import { checkTtl } from '../checks.ts';
 import type { SessionStorage } from '../types.ts';
 
 /**
- * The few node-redis client members this storage uses. Any client from `createClient()`
- * of the `redis` package fits; so does a small fake in tests.
+ * The few node-redis client members this storage uses. Any client from `createClient()` or
+ * `createCluster()` of the `redis` package fits; so does a small fake in tests.
  *
  * @example
  * ```ts
@@ -20,8 +20,8 @@ export interface RedisClientLike {
   readonly isReady?: boolean;
   connect(): Promise<unknown>;
   get(key: string): Promise<string | null>;
-  /** `SET`; with `condition: 'NX'` it answers null when the key already exists. */
-  set(key: string, value: string, options?: { expiration?: { type: 'EX'; value: number }; condition?: 'NX' }): Promise<unknown>;
+  /** `SET … NX [EX]`: answers null when the key already exists. */
+  set(key: string, value: string, options: { expiration?: { type: 'EX'; value: number }; condition: 'NX' }): Promise<unknown>;
   del(key: string): Promise<unknown>;
   /** `EVAL` of a script on one key (a cluster client routes it by that key). */
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
@@ -38,19 +38,26 @@ export interface RedisClientLike {
  * ```
  */
 export interface RedisStorageOptions {
-  /** `redis://[user:password@]host[:port][/db]` (or `rediss://`). The storage owns this connection. */
+  /**
+   * `redis://[user:password@]host[:port][/db]` (or `rediss://`). The storage owns this
+   * connection: it opens it on first use, and drops it after a failure or a timeout (so a
+   * late reply can never answer another command), opening a fresh one on the next call.
+   */
   url?: string;
   /**
-   * A client you create and close yourself. Connected lazily if it is not open yet.
-   * Create it with `disableOfflineQueue: true`: otherwise a command that timed out here
-   * while Redis was down stays queued in the client and still runs when Redis is back.
+   * A client you create and close yourself (a Redis Cluster client, a client with your own
+   * options). Connected lazily if it is not open yet. Every call is bounded here too, but the
+   * storage cannot reset a client it does not own: after a timeout (a frozen or unreachable
+   * server) the client keeps its queued commands until Redis answers, and they still run when
+   * it does. So create it with `disableOfflineQueue: true`, and when calls keep failing with
+   * timeouts, `destroy()` it and pass a fresh one, or pass `url` and let the storage do that.
    */
   client?: RedisClientLike;
-  /** Prepended to every id to make the key. Default `sess:`. */
+  /** Prepended to every key. Default `sess:`. */
   prefix?: string;
   /** Longest wait for a connection before a call fails. Default 2 000 ms. */
   connectTimeoutMs?: number;
-  /** Longest wait for one command before a call fails. Default 2 000 ms. */
+  /** Longest wait for one command's reply before a call fails. Default 2 000 ms. */
   commandTimeoutMs?: number;
 }
 
@@ -63,7 +70,7 @@ export interface RedisStorageOptions {
  * process.once('SIGTERM', () => void storage.close());
  * ```
  */
-export type RedisStorage = SessionStorage & Required<Pick<SessionStorage, 'create' | 'compareAndSet'>> & {
+export type RedisStorage = SessionStorage & {
   /**
    * Closes the connection the storage opened from `url`, waiting (bounded) for commands in
    * flight. A client passed as `client` is left open: its owner closes it.
@@ -74,8 +81,6 @@ export type RedisStorage = SessionStorage & Required<Pick<SessionStorage, 'creat
 const DEFAULT_PREFIX = 'sess:';
 const DEFAULT_CONNECT_TIMEOUT_MS = 2_000;
 const DEFAULT_COMMAND_TIMEOUT_MS = 2_000;
-/** Longest pause between two reconnection attempts: short, so the store is back soon after Redis is. */
-const MAX_RECONNECT_DELAY_MS = 1_000;
 
 /**
  * Compare-and-set in one step on the server: nothing runs between the GET and the SET/DEL.
@@ -90,31 +95,30 @@ return 1`;
 /** Sent instead of the script (EVALSHA): Redis need not receive and hash it on every call. */
 const COMPARE_AND_SET_SHA1 = createHash('sha1').update(COMPARE_AND_SET).digest('hex');
 
-/** A lone surrogate: UTF-8 turns it into U+FFFD, so two different ids would share one key. */
-const ILL_FORMED = /\p{Cs}/u;
-
 /**
- * Sessions stored in Redis under `prefix + id` (plain GET, SET … EX, DEL; never a pattern
+ * Sessions stored in Redis under `prefix + key` (plain GET, SET NX … EX, DEL; never a pattern
  * command), shared by every instance of the app. `create` is `SET NX`; `compareAndSet` is
  * one Lua script on the key (EVALSHA), so both are atomic, also through a Redis Cluster client
  * (`redisStorage({ client: createCluster(…) })`): every command touches a single key.
  *
- * Every call is bounded: it fails with a `SessionStorageError` within the connect and
- * command timeouts when Redis is unreachable or slow, never hangs and never reads as
- * "no session". The connection is opened on first use and comes back by itself
- * (retrying with backoff) when Redis does.
+ * Every call is bounded by the storage's own timers: it fails with a `SessionStorageError`
+ * within the connect and command timeouts when Redis is down, unreachable or frozen (alive
+ * but not answering), never hangs and never reads as "no session". A timeout is judged after
+ * the event loop has read the sockets, so a reply that arrived while this process was busy
+ * still counts: the timeout measures Redis, not the app's own load. As with any remote store,
+ * a change that timed out may still have reached Redis and run once it answers again.
  *
  * @example
  * ```ts
  * const storage = redisStorage({ url: process.env.REDIS_URL });
- * await storage.write(id, '{"user":1}', 3600); // SET sess:<id> … EX 3600
- * await storage.read(id); // '{"user":1}'
+ * await storage.create(key, '{"user":1}', 3600); // SET sess:<key> … NX EX 3600
+ * await storage.read(key); // '{"user":1}'
  * await storage.close(); // on shutdown
  * ```
  */
 export function redisStorage(options: RedisStorageOptions): RedisStorage {
-  const { url, client: givenClient } = options;
-  if ((url === undefined) === (givenClient === undefined)) {
+  const { url, client: given } = options;
+  if ((url === undefined) === (given === undefined)) {
     throw new SessionConfigError('redisStorage: pass exactly one of `url` or `client`.');
   }
   if (url !== undefined && (typeof url !== 'string' || url === '')) {
@@ -127,141 +131,72 @@ export function redisStorage(options: RedisStorageOptions): RedisStorage {
   const connectTimeoutMs = positiveInteger('connectTimeoutMs', options.connectTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS);
   const commandTimeoutMs = positiveInteger('commandTimeoutMs', options.commandTimeoutMs, DEFAULT_COMMAND_TIMEOUT_MS);
 
-  /** The last connection error since the owned client was last ready: calls fail fast meanwhile. */
-  let connectionError: unknown;
-  /** Calls waiting for the first connection; failed at once by a connection error. */
-  const waiters = new Set<(err: unknown) => void>();
-
-  const ownClient =
-    url === undefined
-      ? undefined
-      : createClient({
-          url,
-          // While disconnected, commands fail at once instead of queueing without bound.
-          disableOfflineQueue: true,
-          // The client's own per-command timeout bounds every command we send.
-          commandOptions: { timeout: commandTimeoutMs },
-          socket: {
-            connectTimeout: connectTimeoutMs,
-            // Never give up (the default gives up on socket timeouts): Redis coming back
-            // must be enough for the store to work again.
-            reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, MAX_RECONNECT_DELAY_MS) + Math.floor(Math.random() * 100),
-          },
-        });
-  if (ownClient) {
-    // Without an 'error' listener, node-redis's EventEmitter would crash the process.
-    ownClient.on('error', (err: unknown) => {
-      if (!ownClient.isReady) connectionError = err;
-      for (const fail of [...waiters]) fail(err);
-    });
-    ownClient.on('ready', () => {
-      connectionError = undefined;
-    });
-  }
-  const client: RedisClientLike = ownClient ?? (givenClient as RedisClientLike);
-
+  /** Our client (with `url`): created on first use, dropped by `reset`. */
+  let own: RedisClientType | undefined;
+  /** The connection attempt in flight or last made, shared by every caller waiting for it. */
   let connecting: Promise<unknown> | undefined;
   let closed = false;
 
-  /** Resolves once commands can be sent; rejects (bounded by the connect timeout) otherwise. */
-  function ready(): Promise<void> | undefined {
-    if (closed) return Promise.reject(new SessionStorageError('redisStorage is closed.'));
-    if (client.isReady ?? client.isOpen) return undefined;
-    if (connecting === undefined) {
-      // Opened by its owner but not ready (reconnecting): let the command itself decide.
-      if (client.isOpen) return undefined;
-      // One shared connection attempt for all callers (connect() twice would throw).
-      const attempt = client.connect();
-      connecting = attempt;
-      attempt.catch(() => {
-        // Failed for good (not mere retries, which node-redis does inside connect()):
-        // allow a fresh attempt on the next call.
-        if (connecting === attempt) connecting = undefined;
-      });
-    }
-    if (connectionError !== undefined) {
-      return Promise.reject(storageError('connect to Redis', connectionError));
-    }
-    const attempt = connecting;
-    return new Promise<void>((resolve, reject) => {
-      const fail = (err: unknown) => {
-        cleanup();
-        reject(storageError('connect to Redis', err));
-      };
-      const timer = setTimeout(() => fail(new Error(`No connection within ${connectTimeoutMs} ms.`)), connectTimeoutMs);
-      waiters.add(fail);
-      function cleanup(): void {
-        clearTimeout(timer);
-        waiters.delete(fail);
-      }
-      attempt.then(() => {
-        cleanup();
-        resolve();
-      }, fail);
-    });
+  /** Drops our client (not the app's): its socket closes, so a late reply meets no other command. */
+  function reset(stale: RedisClientLike): void {
+    if (stale !== own) return;
+    own = undefined;
+    destroy(stale as RedisClientType);
   }
 
-  /** Runs one command after `ready()`, bounded by the command timeout; any failure is a SessionStorageError. */
-  async function run<T>(name: string, command: () => Promise<T>): Promise<T> {
-    const connected = ready();
-    if (connected) await connected;
-    if (ownClient) {
-      // Our own client bounds each command itself (commandOptions.timeout): no second timer per call.
+  /** The client, connected (bounded by the connect timeout). */
+  async function connected(): Promise<RedisClientLike> {
+    if (closed) throw new SessionStorageError('redisStorage is closed.');
+    // No reconnection inside node-redis: after a failure the next call opens a fresh client,
+    // so calls fail fast while Redis is down and work again as soon as it is back.
+    if (url !== undefined && !own?.isOpen) {
+      own = createClient({ url, socket: { connectTimeout: connectTimeoutMs, reconnectStrategy: false } });
+      // Failures reach the calls; without a listener node-redis's EventEmitter would throw them.
+      own.on('error', () => undefined);
+    }
+    const client: RedisClientLike = own ?? (given as RedisClientLike);
+    if (!client.isOpen) {
+      connecting = client.connect();
+      connecting.catch(() => undefined); // the callers waiting on it handle the failure
+    }
+    // Opened by its owner but not ready (reconnecting): the command itself decides, bounded.
+    if (connecting && !(client.isReady ?? client.isOpen)) {
       try {
-        return await command();
+        await within(connecting, connectTimeoutMs, () => reset(client));
       } catch (err) {
-        throw storageError(`run ${name}`, err);
+        throw storageError('connect to Redis', err);
       }
     }
-    // A client passed in may have no command timeout: bound it here.
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`No reply within ${commandTimeoutMs} ms.`)), commandTimeoutMs);
-    });
+    return client;
+  }
+
+  /** Runs one command, bounded by the command timeout; any failure is a SessionStorageError. */
+  async function run<T>(name: string, command: (client: RedisClientLike) => Promise<T>): Promise<T> {
+    const client = await connected();
     try {
-      return await Promise.race([command(), timeout]);
+      return await within(command(client), commandTimeoutMs, () => reset(client));
     } catch (err) {
       throw storageError(`run ${name}`, err);
-    } finally {
-      clearTimeout(timer);
     }
   }
 
   return {
-    async read(id) {
-      // No such key can exist (writes refuse these ids), and Redis must not see a lossy key.
-      if (ILL_FORMED.test(id)) return undefined;
-      const value = await run('GET', () => client.get(prefix + id));
-      return value ?? undefined;
+    async read(key) {
+      return (await run('GET', (client) => client.get(prefix + key))) ?? undefined;
     },
 
-    async write(id, value, ttlSeconds) {
-      refuseIllFormed(id);
-      const seconds = expirySeconds(ttlSeconds);
-      const options = seconds === undefined ? undefined : { expiration: { type: 'EX', value: seconds } as const };
-      await run('SET', () => client.set(prefix + id, value, options));
-    },
-
-    async invalidate(id) {
-      if (ILL_FORMED.test(id)) return;
-      await run('DEL', () => client.del(prefix + id));
-    },
-
-    async create(id, value, ttlSeconds) {
-      refuseIllFormed(id);
+    async create(key, value, ttlSeconds) {
       const seconds = expirySeconds(ttlSeconds);
       const expiration = seconds === undefined ? undefined : ({ type: 'EX', value: seconds } as const);
       // SET NX answers OK when it stored the value, null when the key exists (an expired key does not).
-      const reply = await run('SET NX', () => client.set(prefix + id, value, { condition: 'NX', expiration }));
-      return reply !== null;
+      return (await run('SET NX', (client) => client.set(prefix + key, value, { condition: 'NX', expiration }))) !== null;
     },
 
-    async compareAndSet(id, expected, next, ttlSeconds) {
+    async compareAndSet(key, expected, next, ttlSeconds) {
       const seconds = expirySeconds(ttlSeconds);
-      if (ILL_FORMED.test(id)) return false; // no such key can exist
       const args = next === undefined ? [expected] : seconds === undefined ? [expected, next] : [expected, next, String(seconds)];
-      const script = { keys: [prefix + id], arguments: args };
-      const reply = await run('EVALSHA', async () => {
+      const script = { keys: [prefix + key], arguments: args };
+      const reply = await run('EVALSHA', async (client) => {
         try {
           return await client.evalSha(COMPARE_AND_SET_SHA1, script);
         } catch (err) {
@@ -274,31 +209,55 @@ export function redisStorage(options: RedisStorageOptions): RedisStorage {
       return reply === 1;
     },
 
+    async invalidate(key) {
+      await run('DEL', (client) => client.del(prefix + key));
+    },
+
     async close() {
       if (closed) return;
       closed = true;
-      for (const fail of [...waiters]) fail(new Error('The storage was closed.'));
-      if (!ownClient?.isOpen) return;
-      // close() waits for commands in flight; bound it, then cut the connection.
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const finished = await Promise.race([
-        ownClient.close().then(
-          () => true,
-          () => true,
-        ),
-        new Promise<false>((resolve) => {
-          timer = setTimeout(() => resolve(false), commandTimeoutMs);
-        }),
-      ]);
-      clearTimeout(timer);
-      if (!finished) ownClient.destroy();
+      const client = own;
+      own = undefined;
+      // close() waits for commands in flight; bounded, then the connection is cut.
+      if (client?.isOpen) await within(client.close(), commandTimeoutMs, () => destroy(client)).catch(() => undefined);
     },
   };
 }
 
-function refuseIllFormed(id: string): void {
-  if (ILL_FORMED.test(id)) {
-    throw new SessionStorageError('redisStorage cannot store an id that is not well-formed Unicode.');
+/**
+ * `work`, or a rejection once `ms` have passed without it settling; `onTimeout` runs then.
+ * The verdict waits for `setImmediate`, which runs after the event loop's poll phase has read
+ * the sockets: a reply that arrived while this process was busy settles `work` first, so only
+ * a store that really did not answer times out.
+ */
+function within<T>(work: Promise<T>, ms: number, onTimeout: () => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    const timer = setTimeout(
+      () =>
+        setImmediate(() => {
+          if (settled) return;
+          settled = true;
+          reject(new Error(`No answer from Redis within ${ms} ms.`));
+          onTimeout();
+        }),
+      ms,
+    );
+    const settle = <V>(finish: (value: V) => void) => (value: V) => {
+      settled = true;
+      clearTimeout(timer);
+      finish(value);
+    };
+    work.then(settle(resolve), settle(reject));
+  });
+}
+
+/** Cuts our client's connection; failed commands in flight then reject at once. */
+function destroy(client: RedisClientType): void {
+  try {
+    client.destroy();
+  } catch {
+    // Already closed (node-redis 5 throws then): nothing left to cut.
   }
 }
 
@@ -317,7 +276,7 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
   return result;
 }
 
-/** Names the operation only: never the key, the id or the URL (which may hold a password). */
+/** Names the operation only: never the key or the URL (which may hold a password). */
 function storageError(action: string, cause: unknown): SessionStorageError {
   return new SessionStorageError(`redisStorage could not ${action}.`, { cause });
 }

@@ -132,16 +132,16 @@ describe('hostile ids', () => {
       const after = await listAll(sandbox);
       const outside = after.filter((p) => !p.startsWith(`${dir}/`) && !before.includes(p));
       expect(outside).toEqual([]);
-      expect(after.filter((p) => p.endsWith('.json'))).toHaveLength(HOSTILE_IDS.length + 1);
+      expect(after.filter((p) => p.endsWith('.session'))).toHaveLength(HOSTILE_IDS.length + 1);
     });
 
-    it('the storage itself keeps hostile ids inside its dir (defence in depth)', async () => {
+    it('the storage itself refuses keys that are not plain tokens, and writes nothing outside its dir (defence in depth)', async () => {
       const storage = directoryStorage(dir, { sweepIntervalMs: Number.POSITIVE_INFINITY });
       const before = await listAll(sandbox);
-      for (const hostile of [...HOSTILE_IDS, 'a\u0000b', '/abs/path', '']) {
+      for (const hostile of [...HOSTILE_IDS, 'a\u0000b', '/abs/path', ''].filter((k) => !/^[A-Za-z0-9_-]{1,200}$/.test(k))) {
         expect(await storage.read(hostile)).toBeUndefined();
-        expect(await storage.create(hostile, 'v', 60)).toBe(true);
-        expect(await storage.read(hostile)).toBe('v');
+        await expect(storage.create(hostile, 'v', 60)).rejects.toMatchObject({ code: 'ERR_SESSION_STORAGE' });
+        expect(await storage.read(hostile)).toBeUndefined();
         await storage.invalidate(hostile);
       }
       const after = await listAll(sandbox);
