@@ -4,6 +4,7 @@ import { ErrorView } from '@/lib/demo/error-view';
 import { sessions } from '@/lib/demo/sessions';
 import { DemoWithCode } from '../_components/code-sample';
 import { SAMPLES } from '../_components/samples';
+import { Devices } from './devices';
 import { LogoutButton } from './logout-button';
 
 export const metadata: Metadata = { title: 'Account' };
@@ -24,6 +25,8 @@ export default async function AccountPage() {
   // #endregion
   // Storage is down: "temporarily unavailable, try again", which proxy.ts answers with a 503.
   if (auth === OUTAGE) return <ErrorView outage />;
+  const devices = await (await sessions.current()).list('auth').catch(outage);
+  if (devices === OUTAGE) return <ErrorView outage />;
   return (
     <>
       <h1>Account</h1>
@@ -33,6 +36,7 @@ export default async function AccountPage() {
         the same redirect.
       </p>
       <DemoWithCode samples={SAMPLES.account}>
+        <div className="stack">
         <div className="card stack">
           <p data-testid="who" style={{ margin: 0 }}>
             Signed in as <strong>{auth.user}</strong> since <time dateTime={new Date(auth.loginAt).toISOString()}>{when(auth.loginAt)} UTC</time>.
@@ -42,6 +46,8 @@ export default async function AccountPage() {
             (in <code>proxy.ts</code>).
           </p>
           <LogoutButton />
+        </div>
+        <Devices devices={devices} />
         </div>
       </DemoWithCode>
     </>

@@ -1,9 +1,11 @@
 'use server';
 
+import { headers } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { SessionCrossSiteError, SessionStorageError } from 'sessions-kit';
 import { checkCredentials } from '@/lib/demo/auth';
 import { MAX_TEXT } from '@/lib/demo/schemas';
+import { deviceLabel } from '@/lib/demo/device-label';
 import { sessions } from '@/lib/demo/sessions';
 import { safeNextPath } from './next-path';
 
@@ -40,7 +42,7 @@ export async function login(_previous: unknown, form: unknown): Promise<LoginSta
     const session = await sessions.current();
     // A new id at login: an id planted before login (session fixation) dies here.
     await session.regenerate('auth');
-    await session.set('auth', { user: username, loginAt: Date.now() });
+    await session.set('auth', { user: username, loginAt: Date.now(), device: deviceLabel((await headers()).get('user-agent')) });
   } catch (error) {
     if (error instanceof SessionCrossSiteError) return { error: 'Cross-site request refused.' };
     // Logged once by the storage (one line, no ids); the user keeps the form and can retry.

@@ -33,7 +33,7 @@ describe('ktorLayered', () => {
     const slash = wire.lastIndexOf('/');
     const inner = wire.slice(0, slash);
     expect(wire.slice(slash + 1)).toBe(hmacHex(SIGN_KEY, inner));
-    expect(ktorEncrypted({ encryptionKey: ENCRYPT_KEY, signKey: SIGN_KEY }).read(inner)).toBe(PLAIN);
+    expect(await ktorEncrypted({ encryptionKey: ENCRYPT_KEY, signKey: SIGN_KEY }).read(inner)).toBe(PLAIN);
   });
 
   it('the encrypted-only value (no outer signature) no longer reads', async () => {
@@ -52,7 +52,7 @@ describe('ktorLayered', () => {
     const inner = forged.slice(0, forged.lastIndexOf('/'));
     const keys = deriveKtorKeys(OLD);
     // The attack works on the bare encrypted format…
-    expect(ktorEncrypted({ encryptionKey: keys.encryptionKey, signKey: keys.signKey }).read(inner)).toBe(
+    expect(await ktorEncrypted({ encryptionKey: keys.encryptionKey, signKey: keys.signKey }).read(inner)).toBe(
       '{"userId":"admin-12345","cart":[]}',
     );
     // …and not on the layered one.

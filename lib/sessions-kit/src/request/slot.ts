@@ -118,6 +118,8 @@ export class Slot {
   /** Ends one of the same owner's sessions by handle (or, without one, all but this one): how many ended. */
   async revoke(handle: string | undefined): Promise<number> {
     const { tracker, owner } = this.owned(handle === undefined ? 'revokeOthers' : 'revoke');
+    // A state change like any write: refused from another site.
+    this.io.assertWritable(this.session);
     await this.ensureLoaded();
     const who = this.value === undefined ? undefined : owner(this.value);
     if (who === undefined || (handle !== undefined && typeof handle !== 'string')) return 0;
