@@ -14,6 +14,8 @@ import type { SessionStorage } from '../types.ts';
  */
 export interface PostgresQueryable {
   query(text: string, values: unknown[]): Promise<{ rows: Array<Record<string, unknown>> }>;
+  /** Idle connections (a `pg` Pool has it): with one idle, a statement gets `queryTimeoutMs` only. */
+  readonly idleCount?: number;
 }
 
 /**
@@ -77,10 +79,11 @@ const defer: (fn: () => void) => unknown = globalThis.setImmediate ?? ((fn) => s
  * `compareAndSet` an `UPDATE`/`DELETE … WHERE key = $1 AND value = $2 AND live … RETURNING`.
  * Expiry follows the database clock (`now()`), so instances with skewed clocks agree.
  *
- * Every statement is bounded by the storage's own timer: within `connectTimeoutMs + queryTimeoutMs`
- * it is answered or the call fails with a `SessionStorageError` (database down, refusing or
- * frozen), never hangs and never reads as "no session"; when the database is back, so is the
- * data. (The first call also creates the table: one more statement.)
+ * Every statement is bounded by the storage's own timer: within `queryTimeoutMs` (plus
+ * `connectTimeoutMs` when no connection is idle) it is answered or the call fails with a
+ * `SessionStorageError` (database down, refusing or frozen), never hangs and never reads as
+ * "no session"; when the database is back, so is the data. (The first call also creates the
+ * table: one more statement.)
  *
  * @example
  * ```ts
@@ -103,7 +106,8 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
   }
   const table = parts.map((part) => `"${part}"`).join('.');
   const connectTimeoutMs = milliseconds('connectTimeoutMs', options.connectTimeoutMs);
-  const boundMs = connectTimeoutMs + milliseconds('queryTimeoutMs', options.queryTimeoutMs);
+  const queryTimeoutMs = milliseconds('queryTimeoutMs', options.queryTimeoutMs);
+  const boundMs = connectTimeoutMs + queryTimeoutMs;
   const sql = {
     read: `SELECT value FROM ${table} WHERE key = $1 AND ${LIVE}`,
     create: `INSERT INTO ${table} AS s (key, value, expires_at) VALUES ($1, $2, ${EXPIRY}) ON CONFLICT (key)
@@ -157,17 +161,19 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
     const db = await connection();
     if (createTable) await setUp();
     if (options.sweep !== false && sweepTimer === undefined) scheduleSweep();
-    return (await bounded(action, async () => db.query(text, values))).rows;
+    const ms = (db.idleCount ?? 0) > 0 ? queryTimeoutMs : boundMs;
+    return (await bounded(action, async () => db.query(text, values), ms)).rows;
   }
 
   /**
-   * Bounds one round trip (a connection, then the statement) by our own timer, whatever the client
-   * does. The verdict waits for setImmediate: a reply that arrived while the event loop was busy is
-   * read first, so a slow process is not taken for a slow database.
+   * Bounds one round trip (a connection if none is idle, then the statement) by our own timer,
+   * whatever the client does. The verdict waits for setImmediate: a reply that arrived while the
+   * event loop was busy is read first, so a slow process is not taken for a slow database.
    */
-  function bounded<R>(action: string, run: () => Promise<R>): Promise<R> {
+  function bounded<R>(action: string, run: () => Promise<R>, ms = boundMs): Promise<R> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => defer(() => reject(failure(action, new Error(`No answer within ${boundMs} ms.`)))), boundMs);
+      const late = () => reject(failure(action, Object.assign(new Error(`No answer within ${ms} ms.`), { code: 'ETIMEDOUT' })));
+      const timer = setTimeout(() => defer(late), ms);
       run()
         .then(resolve, (err: unknown) => reject(failure(action, err)))
         .finally(() => clearTimeout(timer));
