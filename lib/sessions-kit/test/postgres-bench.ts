@@ -1,13 +1,16 @@
 /**
- * postgresStorage against raw `pg` on the same pool, same run, same payload, alternating:
+ * postgresStorage against raw `pg` on the same pool and table, same run, same payload, alternating:
  *
- *   read + write   ours: read (a new key) + create          raw: SELECT + INSERT        target ≥ 0.80
- *   update         ours: read + compareAndSet (atomic)      raw: SELECT then UPDATE      target ≥ 0.70
+ *   read + write   ours: read (a new key) + create          raw: the same SELECT and INSERT       target ≥ 0.80
+ *                                                                statements, sent by hand
+ *   update         ours: read + compareAndSet (atomic)      raw: plain SELECT then plain UPDATE   target ≥ 0.70
  *                                                                (not atomic)
+ *   (for scale)    ours: read + create                      raw: plain SELECT + plain INSERT
+ *                                                                (no expiry filter, no conflict check)
  *
  * Each figure is ours ÷ raw in operations per second, the median of the pairs.
  *
- *   node --import tsx lib/sessions-kit/test/postgres-bench.ts [--pairs 7] [--ops 2000] [--concurrency 8]
+ *   node --import tsx lib/sessions-kit/test/postgres-bench.ts [--pairs 15] [--ops 800] [--concurrency 8]
  *
  * It starts its own throwaway cluster (test/postgres-server.ts) and stops it at the end.
  */
@@ -20,8 +23,8 @@ const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
   return i === -1 ? fallback : Number(process.argv[i + 1]);
 };
-const PAIRS = arg('pairs', 7);
-const OPS = arg('ops', 2_000);
+const PAIRS = arg('pairs', 15);
+const OPS = arg('ops', 800);
 const CONCURRENCY = arg('concurrency', 8);
 const TTL = 3_600;
 const VALUE = JSON.stringify({ v: 2, d: JSON.stringify({ user: 'ada', items: ['tea', 'milk', 'bread'], theme: 'dark' }), c: 1_700_000_000, e: 1_700_003_600 });
@@ -46,10 +49,13 @@ const server = await startPostgresServer();
 if (!server) throw new Error('PostgreSQL not found: apt-get install -y postgresql (or set POSTGRES_BIN_DIR).');
 const pool = new pg.Pool({ connectionString: server.url, max: 10 });
 try {
-  const storage = postgresStorage({ pool, table: 'bench_ours', sweep: false });
-  await storage.read('warm-up'); // creates its table
-  await pool.query('CREATE TABLE bench_raw (key text PRIMARY KEY, value text NOT NULL, expires_at timestamptz)');
-  await pool.query('CREATE INDEX bench_raw_expires_at ON bench_raw (expires_at)');
+  const storage = postgresStorage({ pool, table: 'bench', sweep: false });
+  // The statements ours sends, captured once, for the raw side to send by hand.
+  const sent: string[] = [];
+  const capture = postgresStorage({ pool: { query: (text, values) => (sent.push(text), pool.query(text, values)) }, table: 'bench', sweep: false });
+  await capture.read('capture');
+  await capture.create('capture', VALUE, TTL);
+  const [, select, insert] = sent as [string, string, string]; // the first is the table set-up
   const expiry = `now() + $3::float8 * interval '1 second'`;
 
   let round = 0;
@@ -61,8 +67,8 @@ try {
       // Alternate which side goes first; pair -1 is a warm-up, not counted.
       const r = round++;
       const sides = [
-        async () => f.ours.push(await measure((i) => ours(`${name}-${r}-${i}`))),
-        async () => f.raw.push(await measure((i) => raw(`${name}-${r}-${i}`))),
+        async () => f.ours.push(await measure((i) => ours(`o${r}-${i}`))),
+        async () => f.raw.push(await measure((i) => raw(`r${r}-${i}`))),
       ];
       for (const side of r % 2 ? sides.reverse() : sides) await side();
       if (pair === -1) {
@@ -71,47 +77,44 @@ try {
       }
     }
   };
+  const ourReadWrite = async (key: string) => (await storage.read(key)) ?? storage.create(key, VALUE, TTL);
 
-  await pairs(
-    'read + write',
-    async (key) => (await storage.read(key)) ?? storage.create(key, VALUE, TTL),
-    async (key) => {
-      const { rows } = await pool.query('SELECT value FROM bench_raw WHERE key = $1', [key]);
-      if (rows.length === 0) await pool.query(`INSERT INTO bench_raw (key, value, expires_at) VALUES ($1, $2, ${expiry})`, [key, VALUE, TTL]);
-    },
-  );
+  await pairs('read + write', ourReadWrite, async (key) => {
+    const { rows } = await pool.query(select, [key]);
+    if (rows.length === 0) await pool.query(insert, [key, VALUE, TTL]);
+  });
 
-  // Records to update: one per operation, so no two operations contend (contention is the races' job).
-  const seed = async (table: string) =>
-    pool.query(`INSERT INTO ${table} SELECT 'u-' || i, $1, now() + interval '1 hour' FROM generate_series(0, $2::int - 1) i`, [VALUE, OPS]);
-  await seed('bench_ours');
-  await seed('bench_raw');
+  // One record per operation, so no two operations contend (contention is the races' job).
+  await pool.query(`INSERT INTO bench SELECT s || '-' || i, $1, now() + interval '1 hour' FROM generate_series(0, $2::int - 1) i, unnest(ARRAY['uo', 'ur']) s`, [VALUE, OPS]);
   let unit = 0;
   await pairs(
     'update (read-modify-write)',
     async () => {
-      const key = `u-${unit++ % OPS}`;
+      const key = `uo-${unit++ % OPS}`;
       const current = (await storage.read(key)) as string;
       return storage.compareAndSet(key, current, other(current), TTL);
     },
     async () => {
-      const key = `u-${unit++ % OPS}`;
-      const { rows } = await pool.query('SELECT value FROM bench_raw WHERE key = $1', [key]);
-      const current = rows[0].value as string;
-      await pool.query(`UPDATE bench_raw SET value = $2, expires_at = ${expiry} WHERE key = $1`, [key, other(current), TTL]);
+      const key = `ur-${unit++ % OPS}`;
+      const { rows } = await pool.query('SELECT value FROM bench WHERE key = $1', [key]);
+      await pool.query(`UPDATE bench SET value = $2, expires_at = ${expiry} WHERE key = $1`, [key, other(rows[0].value as string), TTL]);
     },
   );
+
+  await pairs('(scale) read + write vs plain SQL', ourReadWrite, async (key) => {
+    const { rows } = await pool.query('SELECT value FROM bench WHERE key = $1', [key]);
+    if (rows.length === 0) await pool.query(`INSERT INTO bench (key, value, expires_at) VALUES ($1, $2, ${expiry})`, [key, VALUE, TTL]);
+  });
 
   console.log(`postgresStorage vs raw pg: ${PAIRS} alternating pairs of ${OPS} operations, ${CONCURRENCY} at once, one pool of 10`);
   console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   for (const [name, { ours, raw }] of Object.entries(figures)) {
     const ratios = ours.map((o, i) => o / (raw[i] as number));
     console.log(
-      `${name.padEnd(28)} ours ${median(ours).toFixed(0).padStart(6)} op/s   raw ${median(raw).toFixed(0).padStart(6)} op/s   ` +
+      `${name.padEnd(34)} ours ${median(ours).toFixed(0).padStart(6)} op/s   raw ${median(raw).toFixed(0).padStart(6)} op/s   ` +
         `ratio ${median(ratios).toFixed(2)} (pairs ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`,
     );
   }
-  await storage.close();
 } finally {
   await pool.end();
   await server.destroy();

@@ -123,13 +123,17 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
       CREATE INDEX IF NOT EXISTS "${parts.at(-1)}_expires_at" ON ${table} (expires_at); END $$`,
   };
 
+  /** The client: the `pool` given, or our own pool from `url` once opened. */
+  let db: PostgresQueryable | undefined = given;
   let owned: { end(): Promise<void> } | undefined;
+  /** The table exists (or is not ours to create). */
+  let ready = !createTable;
   let sweeping: Promise<number> | undefined;
   let sweepTimer: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
 
   /** Our own pool from `url`, made on first use; a failure (no url yet, no `pg`) is retried next time. */
-  const connection = given ? async () => given : shared(async (): Promise<PostgresQueryable> => {
+  const open = shared(async (): Promise<PostgresQueryable> => {
     const resolved = typeof url === 'function' ? url() : url;
     if (!resolved) throw config('`url()` returned no connection string: set the variable it reads (e.g. DATABASE_URL).');
     checkUrl(resolved);
@@ -148,21 +152,23 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
     });
     pool.on('error', () => undefined); // an idle connection dropped (server restart): the next call reconnects
     owned = pool;
+    db = pool;
     return pool;
   });
   const setUp = shared(async () => {
-    const db = await connection();
-    await bounded('create the table', async () => db.query(sql.setup, []));
+    const client = db ?? (await open());
+    await bounded('create the table', async () => client.query(sql.setup, []));
+    ready = true;
   });
 
   /** One statement after the first-use set-up; any failure but a configuration error is a SessionStorageError. */
   async function query(action: string, text: string, values: unknown[]): Promise<Array<Record<string, unknown>>> {
     if (closed) throw new SessionStorageError('postgresStorage is closed.');
-    const db = await connection();
-    if (createTable) await setUp();
+    const client = db ?? (await open());
+    if (!ready) await setUp();
     if (options.sweep !== false && sweepTimer === undefined) scheduleSweep();
-    const ms = (db.idleCount ?? 0) > 0 ? queryTimeoutMs : boundMs;
-    return (await bounded(action, async () => db.query(text, values), ms)).rows;
+    const ms = (client.idleCount ?? 0) > 0 ? queryTimeoutMs : boundMs;
+    return (await bounded(action, async () => client.query(text, values), ms)).rows;
   }
 
   /**
@@ -174,9 +180,16 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
     return new Promise((resolve, reject) => {
       const late = () => reject(failure(action, Object.assign(new Error(`No answer within ${ms} ms.`), { code: 'ETIMEDOUT' })));
       const timer = setTimeout(() => defer(late), ms);
-      run()
-        .then(resolve, (err: unknown) => reject(failure(action, err)))
-        .finally(() => clearTimeout(timer));
+      run().then(
+        (result) => {
+          clearTimeout(timer);
+          resolve(result);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          reject(failure(action, err));
+        },
+      );
     });
   }
 
