@@ -141,15 +141,8 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
     const pg = await import(/* webpackIgnore: true */ /* turbopackIgnore: true */ 'pg').catch((cause: unknown) => {
       throw new SessionConfigError('postgresStorage: `url` needs the `pg` package (npm install pg), or pass a `pool`.', { cause });
     });
-    const pool = new pg.default.Pool({
-      connectionString: resolved,
-      max: 10,
-      connectionTimeoutMillis: connectTimeoutMs,
-      // Only a reaper for a connection a frozen server never answers: our own timer gives the verdict.
-      query_timeout: 2 * boundMs,
-      keepAlive: true,
-      allowExitOnIdle: true,
-    });
+    // pg's query_timeout only reaps a connection a frozen server never answers: our own timer gives the verdict.
+    const pool = new pg.default.Pool({ connectionString: resolved, max: 10, connectionTimeoutMillis: connectTimeoutMs, query_timeout: 2 * boundMs, keepAlive: true, allowExitOnIdle: true });
     pool.on('error', () => undefined); // an idle connection dropped (server restart): the next call reconnects
     owned = pool;
     db = pool;
@@ -180,16 +173,9 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
     return new Promise((resolve, reject) => {
       const late = () => reject(failure(action, Object.assign(new Error(`No answer within ${ms} ms.`), { code: 'ETIMEDOUT' })));
       const timer = setTimeout(() => defer(late), ms);
-      run().then(
-        (result) => {
-          clearTimeout(timer);
-          resolve(result);
-        },
-        (err: unknown) => {
-          clearTimeout(timer);
-          reject(failure(action, err));
-        },
-      );
+      run()
+        .then(resolve, (err: unknown) => reject(failure(action, err)))
+        .then(() => clearTimeout(timer));
     });
   }
 
@@ -202,15 +188,11 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
     sweepTimer.unref?.();
   }
 
+  /** Batch after batch until one comes back short; one sweep at a time. */
   function sweep(): Promise<number> {
     sweeping ??= (async () => {
       let total = 0;
-      let batch = SWEEP_BATCH;
-      while (batch === SWEEP_BATCH) {
-        const [row] = await query('sweep', sql.sweep, []);
-        batch = Number(row?.n);
-        total += batch;
-      }
+      for (let batch = SWEEP_BATCH; batch === SWEEP_BATCH; total += batch) batch = Number((await query('sweep', sql.sweep, []))[0]?.n);
       return total;
     })().finally(() => {
       sweeping = undefined;
@@ -251,13 +233,11 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
 function shared<T>(make: () => Promise<T>): () => Promise<T> {
   let pending: Promise<T> | undefined;
   return () => {
-    if (pending) return pending;
-    const started = make();
-    pending = started;
-    started.catch(() => {
-      if (pending === started) pending = undefined;
+    pending ??= make().catch((err: unknown) => {
+      pending = undefined;
+      throw err;
     });
-    return started;
+    return pending;
   };
 }
 
