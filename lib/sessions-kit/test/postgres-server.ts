@@ -92,11 +92,18 @@ export async function startPostgresServer(): Promise<PostgresServerHandle | unde
   await start();
 
   let frozen: number[] = [];
-  /** The postmaster (first line of postmaster.pid) and its children. */
+  /** The postmaster (first line of postmaster.pid) and its children (their parent in /proc/<pid>/stat). */
   const processes = (): number[] => {
     const postmaster = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
-    const children = spawnSync('ps', ['-o', 'pid=', '--ppid', String(postmaster)], { encoding: 'utf8' }).stdout;
-    return [postmaster, ...children.split('\n').filter(Boolean).map(Number)];
+    const parentOf = (pid: string) => {
+      try {
+        return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[1]);
+      } catch {
+        return undefined; // ended meanwhile
+      }
+    };
+    const children = readdirSync('/proc').filter((pid) => /^\d+$/.test(pid) && parentOf(pid) === postmaster);
+    return [postmaster, ...children.map(Number)];
   };
   const stop = async () => {
     if (existsSync(join(data, 'postmaster.pid'))) await pgCtl('-m', 'fast', '-w', 'stop');
