@@ -339,6 +339,25 @@ function definePostgresTests(server: PostgresServerHandle): void {
       }
     });
 
+    it('a call queued behind others waits while the database keeps answering; silence fails it within the bound', async () => {
+      // One statement at a time, each answered after 20 ms: the 30th waits ~600 ms, three times the bound.
+      let queue: Promise<unknown> = Promise.resolve();
+      const serial = {
+        query() {
+          const reply = queue.then(() => new Promise((answered) => setTimeout(() => answered({ rows: [{ value: 'v' }] }), 20)));
+          queue = reply;
+          return reply as Promise<{ rows: Array<Record<string, unknown>> }>;
+        },
+      };
+      const options = { createTable: false, sweep: false, connectTimeoutMs: 100, queryTimeoutMs: 100 } as const;
+      const busy = make({ pool: serial, ...options });
+      expect(await Promise.all(Array.from({ length: 30 }, () => busy.read('key')))).toEqual(Array(30).fill('v'));
+      const silent = make({ pool: { query: () => new Promise(() => undefined) }, ...options });
+      const { error, ms } = await timeRejection(silent.read('key'));
+      expect(error).toBeInstanceOf(SessionStorageError);
+      expect(ms).toBeLessThan(200 + 1_500);
+    });
+
     it('close() ends the pool it opened; a pool passed in stays open', async () => {
       const table = freshTable();
       const owned = make({ url: server.url, table });

@@ -79,11 +79,13 @@ const defer: (fn: () => void) => unknown = globalThis.setImmediate ?? ((fn) => s
  * `compareAndSet` an `UPDATE`/`DELETE … WHERE key = $1 AND value = $2 AND live … RETURNING`.
  * Expiry follows the database clock (`now()`), so instances with skewed clocks agree.
  *
- * Every statement is bounded by the storage's own timer: within `queryTimeoutMs` (plus
- * `connectTimeoutMs` when no connection is idle) it is answered or the call fails with a
- * `SessionStorageError` (database down, refusing or frozen), never hangs and never reads as
- * "no session"; when the database is back, so is the data. (The first call also creates the
- * table: one more statement.)
+ * Every statement is bounded by the storage's own timer: when the database has answered nothing
+ * for `queryTimeoutMs` (plus `connectTimeoutMs` when no connection is idle), the call fails with
+ * a `SessionStorageError` (database down, refusing or frozen): it never hangs and never reads
+ * as "no session", and when the database is back, so is the data. While answers keep coming, a
+ * call queued behind many others waits its turn instead of failing; with the `url` pool, a
+ * statement stuck on its own is cut after twice the bound (give a `pool` you pass its own
+ * statement timeout). The first call also creates the table: one more statement.
  *
  * @example
  * ```ts
@@ -128,6 +130,8 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
   let owned: { end(): Promise<void> } | undefined;
   /** The table exists (or is not ours to create). */
   let ready = !createTable;
+  /** When a statement of this storage last got its answer (performance.now()). */
+  let answeredAt = 0;
   let sweeping: Promise<number> | undefined;
   let sweepTimer: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
@@ -141,8 +145,9 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
     const pg = await import(/* webpackIgnore: true */ /* turbopackIgnore: true */ 'pg').catch((cause: unknown) => {
       throw new SessionConfigError('postgresStorage: `url` needs the `pg` package (npm install pg), or pass a `pool`.', { cause });
     });
-    // pg's query_timeout only reaps a connection a frozen server never answers: our own timer gives the verdict.
-    const pool = new pg.default.Pool({ connectionString: resolved, max: 10, connectionTimeoutMillis: connectTimeoutMs, query_timeout: 2 * boundMs, keepAlive: true, allowExitOnIdle: true });
+    // pg's own timeouts only reap what a frozen server never answers (a connection, a statement):
+    // our timer gives the verdict. Its connection timeout also covers the wait for a free connection.
+    const pool = new pg.default.Pool({ connectionString: resolved, max: 10, connectionTimeoutMillis: 10 * boundMs, query_timeout: 2 * boundMs, keepAlive: true, allowExitOnIdle: true });
     pool.on('error', () => undefined); // an idle connection dropped (server restart): the next call reconnects
     owned = pool;
     db = pool;
@@ -166,16 +171,32 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
 
   /**
    * Bounds one round trip (a connection if none is idle, then the statement) by our own timer,
-   * whatever the client does. The verdict waits for setImmediate: a reply that arrived while the
-   * event loop was busy is read first, so a slow process is not taken for a slow database.
+   * whatever the client does, and measures the database, not this process: the verdict waits for
+   * setImmediate, so a reply that arrived while the event loop was busy is read first, and the
+   * call fails only once the database has answered nothing (no statement of this storage) for
+   * `ms`. Waiting in the pool's queue behind our own busy requests is not an outage.
    */
   function bounded<R>(action: string, run: () => Promise<R>, ms = boundMs): Promise<R> {
     return new Promise((resolve, reject) => {
-      const late = () => reject(failure(action, Object.assign(new Error(`No answer within ${ms} ms.`), { code: 'ETIMEDOUT' })));
-      const timer = setTimeout(() => defer(late), ms);
+      const started = performance.now();
+      let settled = false;
+      const judge = () =>
+        defer(() => {
+          if (settled) return;
+          const silent = performance.now() - Math.max(started, answeredAt);
+          if (silent < ms) timer = setTimeout(judge, ms - silent);
+          else reject(failure(action, Object.assign(new Error(`The database answered nothing for ${ms} ms.`), { code: 'ETIMEDOUT' })));
+        });
+      let timer = setTimeout(judge, ms);
       run()
-        .then(resolve, (err: unknown) => reject(failure(action, err)))
-        .then(() => clearTimeout(timer));
+        .then((result) => {
+          answeredAt = performance.now();
+          resolve(result);
+        }, (err: unknown) => reject(failure(action, err)))
+        .then(() => {
+          settled = true;
+          clearTimeout(timer);
+        });
     });
   }
 
