@@ -52,7 +52,13 @@ try {
   const storage = postgresStorage({ pool, table: 'bench', sweep: false });
   // The statements ours sends, captured once, for the raw side to send by hand.
   const sent: string[] = [];
-  const capture = postgresStorage({ pool: { query: (text, values) => (sent.push(text), pool.query(text, values)) }, table: 'bench', sweep: false });
+  const recording = {
+    query(text: string, values: unknown[]) {
+      sent.push(text);
+      return pool.query(text, values);
+    },
+  };
+  const capture = postgresStorage({ pool: recording, table: 'bench', sweep: false });
   await capture.read('capture');
   await capture.create('capture', VALUE, TTL);
   const [, select, insert] = sent as [string, string, string]; // the first is the table set-up
