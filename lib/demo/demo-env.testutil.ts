@@ -14,6 +14,7 @@ export const DEMO_DIR = mkdtempSync(path.join(tmpdir(), 'sessions-kit-demo-'));
 process.env.SESSION_SECRET = DEMO_SECRET;
 process.env.SESSIONS_DIR = DEMO_DIR;
 delete process.env.REDIS_URL;
+delete process.env.DATABASE_URL;
 delete process.env.KTOR_ENCRYPT_KEY;
 delete process.env.KTOR_SIGN_KEY;
 delete process.env.KTOR_AUTH_KEY;

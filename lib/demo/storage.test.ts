@@ -30,10 +30,8 @@ describe('the demo storage choice', () => {
   });
 
   it('with DATABASE_URL, keeps sessions in Postgres: an unreachable database is an outage, not "no session"', async () => {
-    const error = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     const { accounts, anonymous } = demoStorages({ DATABASE_URL: 'postgres://app@127.0.0.1:1/app' });
     await expect(accounts.read('key')).rejects.toBeInstanceOf(SessionStorageError);
-    await expect(anonymous.create('key', 'value')).rejects.toBeInstanceOf(SessionStorageError);
-    expect(error.mock.calls.join(' ')).toMatch(/storage "accounts" unavailable: read failed \(ECONNREFUSED\)/);
+    await expect(anonymous.create('key', 'value')).rejects.toMatchObject({ code: 'ERR_SESSION_STORAGE', message: expect.not.stringContaining('127.0.0.1') });
   });
 });

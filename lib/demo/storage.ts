@@ -6,8 +6,7 @@
  * Two separate stores (see SECURITY.md, "Anonymous data"): `accounts` holds logins, `anonymous`
  * holds baskets and carts, which anyone can create with one unauthenticated POST. A flood of
  * anonymous records therefore lands in its own namespace (Redis key prefix, Postgres table, or
- * directory) and can never evict, overwrite or crowd out a login. Each store reports its outages
- * (one log line, no ids).
+ * directory) and can never evict, overwrite or crowd out a login..
  */
 import 'server-only';
 import path from 'node:path';
@@ -15,7 +14,6 @@ import { SessionConfigError, type SessionStorage } from 'sessions-kit';
 import { directoryStorage } from 'sessions-kit/directory';
 import { postgresStorage } from 'sessions-kit/postgres';
 import { redisStorage } from 'sessions-kit/redis';
-import { reportedStorage } from './reported-storage';
 
 export interface DemoStorages {
   /** Login sessions (`auth`). */
@@ -48,13 +46,11 @@ export function demoStorageKind(env: DemoStorageEnv = process.env): DemoStorageK
 export function demoStorages(env: DemoStorageEnv = process.env): DemoStorages {
   const kind = demoStorageKind(env);
   const make = (store: keyof DemoStorages): SessionStorage => {
-    const inner =
-      kind === 'redis'
+    return kind === 'redis'
         ? redisStorage({ url: env.REDIS_URL?.trim(), prefix: `${REDIS_PREFIX}${store}:` })
         : kind === 'postgres'
           ? postgresStorage({ url: () => env.DATABASE_URL?.trim(), table: `${POSTGRES_TABLE_PREFIX}${store}` })
           : directoryStorage(path.join(path.resolve(/* turbopackIgnore: true */ env.SESSIONS_DIR ?? '.sessions/store'), store));
-    return reportedStorage(store, inner);
   };
   return { accounts: make('accounts'), anonymous: make('anonymous') };
 }

@@ -1,5 +1,5 @@
 import { SessionConfigError, SessionStorageError } from '../errors.ts';
-import { checkTtl } from '../limits.ts';
+import { checkTtl } from '../checks.ts';
 import type { SessionStorage } from '../types.ts';
 
 /**
