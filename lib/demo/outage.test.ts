@@ -2,7 +2,7 @@
  * Storage outages: a failing store is logged as one line without ids, routes answer 503 and keep
  * the client's cookie, and the error pages say "temporarily unavailable" (recognised by digest).
  */
-import { APP, DEMO_DIR, call } from './demo-env.testutil';
+import { DEMO_DIR, call } from './demo-env.testutil';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createElement } from 'react';
