@@ -83,7 +83,8 @@ export function freePort(): Promise<number> {
  * has no flag for the build folder, and `distDir` may not leave the project.
  */
 function appDir(dist: string): string {
-  if (dist !== '.next' && !/^\.next-[\w-]+$/.test(dist)) throw new Error(`--dist: .next or a .next-<name> folder, not ${dist}.`);
+  if (dist === '.next') return ROOT;
+  if (!/^\.next-[\w-]+$/.test(dist)) throw new Error(`--dist: .next or a .next-<name> folder, not ${dist}.`);
   return join(ROOT, dist);
 }
 
