@@ -3,15 +3,21 @@
 // same payload. Runs the children one after the other (never two measurements at once):
 //
 //   1. bench/codec.ts    encrypted / signed round trips vs raw node:crypto, jose, iron-session; cookie sizes
-//   2. bench/storage.ts  storage write+read pairs vs hand-made floors (own redis-server); memory per session
+//   2. bench/storage.ts  storage write+read pairs, update(), per-user list() and login vs hand-made floors
+//                        (own redis-server); memory per session
 //   3. CPU profile of the encrypted round trip (node --cpu-prof), summarised by self time
-//   4. HTTP: next build, next start (SESSIONS_BENCH=1), autocannon from a second process
+//   4. HTTP: a copy of the app with the routes of bench/fixture, next build, next start, autocannon
+//      from a second process
+//
+// Between stages it samples idle CPU for a second (while it waits, so any CPU used is other work):
+// a stage with less than BENCH_MIN_IDLE (0.8) idle next to it has its ratios marked busy, not judged.
 //
 // Writes bench/results.md and bench/results.json (a BENCH_ONLY run writes bench/.tmp/partial.{md,json}
 // instead, so it never replaces the full results); its own bench/.tmp/run-<pid> is removed at the end,
 // whatever happens.
 // Environment: BENCH_RUNS, BENCH_RUN_MS, BENCH_WARMUP_MS (codec/storage), BENCH_PROFILE_MS, BENCH_HTTP_S,
-// BENCH_HTTP_WARMUP_S, BENCH_HTTP_ROUNDS, BENCH_ONLY=codec,storage,profile,http (quick runs while editing the bench itself).
+// BENCH_HTTP_WARMUP_S, BENCH_HTTP_ROUNDS, BENCH_MIN_IDLE, BENCH_ONLY=codec,storage,profile,http (quick runs while
+// editing the bench itself).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { cpSync, createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -36,6 +42,8 @@ const HTTP = {
   rounds: Number(process.env.BENCH_HTTP_ROUNDS ?? 5),
 };
 const BENCH_SECRET = 'bench-only-session-secret-0123456789abcdefghijklmnop';
+/** Below this share of idle CPU next to a stage, other work competed with it: its ratios are not judged. */
+const MIN_IDLE = Number(process.env.BENCH_MIN_IDLE ?? 0.8);
 
 const startedAt = Date.now();
 // Other work on the machine shows in the load average: results.md reports it next to the figures.
@@ -102,8 +110,33 @@ async function runChild(label, command, args, { timeoutMs, env = process.env, lo
 
 const readJson = (file) => JSON.parse(readFileSync(file, 'utf8'));
 
-/** Runs one section; a failure is recorded and the other sections still run. */
+const round2 = (n) => Math.round(n * 100) / 100;
+/** The machine between stages: { at, idle (share of all cores), load (1, 5, 15 min) }. */
+const samples = [];
+/** Stage name -> whether a sample next to it found the machine busy. */
+const busy = {};
+
+/**
+ * Idle share of all cores over about a second while the bench waits (so any CPU used is other work;
+ * the load average cannot tell, as the bench's own stages push it up), and the load average.
+ */
+async function machine(at) {
+  const times = () => cpus().reduce(([idle, all], { times: t }) => [idle + t.idle, all + t.user + t.nice + t.sys + t.idle + t.irq], [0, 0]);
+  const [idle0, all0] = times();
+  await new Promise((r) => setTimeout(r, 1000));
+  const [idle1, all1] = times();
+  const sample = { at, idle: round2((idle1 - idle0) / (all1 - all0)), load: loadavg().map(round2) };
+  samples.push(sample);
+  log(`machine ${at}: ${Math.round(sample.idle * 100)} % idle, load average ${sample.load.join(', ')}`);
+  return sample;
+}
+
+/**
+ * Runs one section; a failure is recorded and the other sections still run. The section is judged
+ * busy when the sample before it, any it takes itself, or the one after it is under MIN_IDLE.
+ */
 async function section(name, fn) {
+  const first = samples.length - 1;
   try {
     return await fn();
   } catch (error) {
@@ -111,6 +144,9 @@ async function section(name, fn) {
     errors.push({ section: name, message });
     log(`${name} failed: ${message}`);
     return undefined;
+  } finally {
+    await machine(`after ${name}`);
+    busy[name] = samples.slice(first).some((s) => s.idle < MIN_IDLE);
   }
 }
 
@@ -219,25 +255,26 @@ function summarizeProfiles(profiles, window) {
 // ---- 4: HTTP ----------------------------------------------------------------------------------------
 
 /** Top-level entries the app build does not need (or must not share). */
-const NOT_COPIED = new Set(['.git', '.next', '.sessions', 'node_modules', 'bench', 'e2e', 'scripts', 'test-results', 'playwright-report', 'blob-report', 'tsconfig.tsbuildinfo', 'package-lock.json']);
+const NOT_COPIED = /^(\.git|\.next.*|\.sessions|node_modules|bench|e2e|scripts|test-results|playwright-report|blob-report|tsconfig\.tsbuildinfo|package-lock\.json)$/;
 
 /**
- * A private copy of the app under bench/.tmp/app, built and served from there: `next build`
- * in the project itself would overwrite the .next of anyone else's `next start` (the e2e
- * tests) mid-run, and theirs would overwrite ours. The copy uses the project's own
- * next.config.mjs, only with the Turbopack root moved up to the project, so the project's
- * node_modules resolve as usual.
+ * A private copy of the app under bench/.tmp/run-<pid>/app with the routes of bench/fixture added
+ * (they are never part of the starter), built and served from there: `next build` in the project
+ * itself would overwrite the .next of anyone else's `next start` (the e2e tests) mid-run. The copy
+ * uses the project's own next.config.mjs with the Turbopack root moved up to the project, so its
+ * node_modules resolve, and without the type check (`npm run build` does it; this build measures).
  */
 function copyApp() {
   const app = join(TMP, 'app');
   mkdirSync(app, { recursive: true });
   for (const entry of readdirSync(ROOT)) {
-    if (!NOT_COPIED.has(entry)) cpSync(join(ROOT, entry), join(app, entry), { recursive: true });
+    if (!NOT_COPIED.test(entry)) cpSync(join(ROOT, entry), join(app, entry), { recursive: true });
   }
+  cpSync(join(ROOT, 'bench', 'fixture'), app, { recursive: true });
   const config = pathToFileURL(join(ROOT, 'next.config.mjs')).href;
   writeFileSync(
     join(app, 'next.config.mjs'),
-    `import base from ${JSON.stringify(config)};\nexport default { ...base, turbopack: { ...base.turbopack, root: ${JSON.stringify(ROOT)} } };\n`,
+    `import base from ${JSON.stringify(config)};\nexport default { ...base, turbopack: { root: ${JSON.stringify(ROOT)} }, typescript: { ignoreBuildErrors: true } };\n`,
   );
   return app;
 }
@@ -311,7 +348,6 @@ async function http() {
     ...env,
     NODE_ENV: 'production',
     SESSION_SECRET: BENCH_SECRET,
-    SESSIONS_BENCH: '1',
     SESSIONS_DIR: join(TMP, 'sessions-store'),
   };
   delete serverEnv.REDIS_URL;
@@ -345,6 +381,8 @@ async function http() {
     log(`http: next start on ${base}`);
 
     const { targets, cookieBytes } = await httpTargets(base);
+    // The build just ended: is the machine quiet again before the load starts?
+    await machine('http: before load');
     const out = join(TMP, 'http.json');
     const config = { targets, ...HTTP, out };
     const routes = Object.keys(targets).length;
@@ -391,12 +429,20 @@ function row(figure, ours, floor, { format = perSecond, target, higherIsBetter =
     ratio: times ? `×${ratioText(ratio)}` : ratioText(ratio),
     target: target === undefined ? '—' : `${higherIsBetter ? '≥' : '≤'} ${target.toFixed(2)}`,
     status,
+    // Timed over several runs (not bytes): what a busy machine distorts.
+    timed: runs !== undefined,
     values: { ours, floor, ratio, ratioOfMedians },
   };
 }
 
+const BUSY = 'busy: not judged';
+
 function buildRows({ codecResult, storageResult, httpResult }) {
   const rows = [];
+  /** The timed rows added since `from` were measured by `stage`: not judged if the machine was busy then. */
+  const judge = (stage, from) => {
+    if (busy[stage]) for (const r of rows.slice(from)) if (r.timed) r.status = BUSY;
+  };
   if (codecResult) {
     const t = codecResult.throughput;
     for (const { label } of codecResult.payloads) {
@@ -423,18 +469,13 @@ function buildRows({ codecResult, storageResult, httpResult }) {
       rows.push(row(`cookie bytes ${label}: ours encrypted vs iron-session`, s.ours, s.iron, { format: bytes, target: 1, higherIsBetter: false }));
       rows.push(row(`cookie bytes ${label}: ours encrypted vs raw AES-GCM`, s.ours, s.floorAesGcm, { format: bytes, higherIsBetter: false }));
     }
+    judge('codec', 0);
   }
+  const storageFrom = rows.length;
   if (storageResult?.throughput) {
+    const targets = { redis: 0.8, redisUpdate: 0.7, memoryList: 0.5, redisList: 0.5, redisLogin: 0.7 };
     for (const [key, s] of Object.entries(storageResult.throughput)) {
-      const update = key === 'redisUpdate';
-      const target = { redis: 0.8, redisUpdate: 0.7 }[key];
-      const unit = update ? 'updates/s, 32 sessions in flight' : 'write+read pairs/s, 32 in flight';
-      rows.push(
-        row(`${update ? 'Redis' : 'storage'} ${s.label} vs ${s.floorLabel} (${unit})`, s.ours.median, s.floor.median, {
-          target,
-          runs: [s.ours.runs, s.floor.runs],
-        }),
-      );
+      rows.push(row(s.figure, s.ours.median, s.floor.median, { target: targets[key], runs: [s.ours.runs, s.floor.runs] }));
     }
   }
   if (storageResult?.memory) {
@@ -447,7 +488,9 @@ function buildRows({ codecResult, storageResult, httpResult }) {
       }),
     );
   }
+  judge('storage', storageFrom);
   if (httpResult) {
+    const httpFrom = rows.length;
     const rps = (name) => httpResult.runs[name].map((r) => r.requestsPerSecond);
     const p99 = (name) => httpResult.runs[name].map((r) => r.latencyP99Ms);
     const vs = (floor, figure, options) =>
@@ -462,6 +505,7 @@ function buildRows({ codecResult, storageResult, httpResult }) {
         runs: [p99('session'), p99('constant')],
       }),
     );
+    judge('http', httpFrom);
   }
   return rows;
 }
@@ -490,6 +534,13 @@ function profileMarkdown(p) {
   return lines.join('\n');
 }
 
+/** Which stages ran on a busy machine, or that none did. */
+function busyNote(meta) {
+  const stages = Object.keys(meta.busy).filter((stage) => meta.busy[stage]);
+  if (stages.length === 0) return `- Every stage had at least ${Math.round(MIN_IDLE * 100)} % idle CPU next to it: all ratios are judged.`;
+  return `- **Busy machine: the ${stages.join(', ')} stage(s) had less than ${Math.round(MIN_IDLE * 100)} % idle CPU next to them (other work competed); their timed rows say "${BUSY}". Do not quote them.**`;
+}
+
 function markdown(meta, rows, profileSummary) {
   return `# Sessions Kit benchmark results
 
@@ -499,7 +550,9 @@ Generated by \`npm run bench\` (bench/run.mjs); see bench/README.md for what eac
 - Node ${meta.node}, ${meta.platform}
 - CPU: ${meta.cpu} (${meta.cores} cores)
 - Total run time: ${seconds(meta.totalMs)}
-- Load average (1, 5, 15 min) at start: ${meta.loadAverage.start.join(', ')}; at the end: ${meta.loadAverage.end.join(', ')} (${meta.cores} cores: above ${meta.cores} means other work competed with the bench)
+- Load average (1, 5, 15 min) at start: ${meta.loadAverage.start.join(', ')}; at the end: ${meta.loadAverage.end.join(', ')} (${meta.cores} cores; the bench's own stages push it up too)
+- Idle CPU while the bench waited, between stages (load average): ${meta.machine.map((m) => `${m.at} ${Math.round(m.idle * 100)} % (${m.load[0]})`).join(' · ')}
+${busyNote(meta)}
 - Codec/storage: median of ${meta.codecRuns ?? '?'} runs of ${meta.runMs ?? '?'} ms after warm-up; HTTP: median of ${HTTP.rounds} runs of ${HTTP.durationS} s per route (${HTTP.connections} connections, after a ${HTTP.warmupS} s warm-up per route)
 
 Ratios are ours ÷ floor. For throughput, higher is better; for bytes and latency, lower is better.
@@ -524,6 +577,7 @@ mkdirSync(TMP, { recursive: true });
 // BENCH_ONLY=codec,storage,profile,http runs a subset (while working on the bench itself).
 const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
 const wanted = (name) => !only || only.includes(name);
+await machine('start');
 const codecResult = wanted('codec') ? await section('codec', codec) : undefined;
 const storageResult = wanted('storage') ? await section('storage', storage) : undefined;
 const profileSummary = wanted('profile') ? await section('cpu profile', profile) : undefined;
@@ -538,7 +592,9 @@ const meta = {
   cpu: cpu[0]?.model ?? 'unknown',
   cores: cpu.length,
   totalMs: Date.now() - startedAt,
-  loadAverage: { start: loadAtStart.map((n) => Math.round(n * 100) / 100), end: loadavg().map((n) => Math.round(n * 100) / 100) },
+  loadAverage: { start: loadAtStart.map(round2), end: loadavg().map(round2) },
+  machine: samples,
+  busy,
   codecRuns: codecResult?.config.runs,
   runMs: codecResult?.config.runMs,
   errors,
@@ -562,6 +618,7 @@ writeFileSync(
 
 console.log(`\n${table(rows)}\n`);
 console.log(`Node ${meta.node} · ${meta.cpu} × ${meta.cores} · ${meta.date} · total ${seconds(meta.totalMs)}`);
+console.log(busyNote(meta).slice(2));
 console.log(`Wrote ${relative(ROOT, resultBase)}.md and .json.`);
 if (errors.length) console.log(`${errors.length} section(s) failed: ${errors.map((e) => e.section).join(', ')}.`);
 clearTimeout(watchdog);

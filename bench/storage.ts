@@ -1,9 +1,12 @@
 /**
  * Storage benchmark (child of bench/run.mjs; run with --expose-gc for the memory figure).
  *
- * Throughput: `CONCURRENCY` workers, each doing write(id, ~200 B value, ttl) then read(id)
- * on 43-character ids; one pair = one op. Each storage has a floor doing the same job by
- * hand in the same process, measured in the same runs (interleaved):
+ * Throughput: `CONCURRENCY` workers, each writing a ~200 B value (ttl) under a 43-character key,
+ * then reading it back; one pair = one op. Since `SessionStorage` lost `write`, "write" is what the
+ * tracker itself does: `create` for a key the storage does not hold yet, `compareAndSet` from the
+ * value it holds to the next one after that (on Redis a Lua script, where it was a plain SET; the
+ * floors are unchanged). Each storage has a floor doing the same job by hand in the same process,
+ * measured in the same runs (interleaved):
  *   memoryStorage               vs a Map of { value, expiresAt }
  *   directoryStorage            vs temp file + fsync + rename + directory fsync, then readFile
  *   cachedStorage(directory)    vs that same hand-made write plus a Map, reads from the Map
@@ -14,7 +17,13 @@
  * cookie carried to the next request), against the same plumbing by hand around the raw client
  * doing GET, then SET of the modified value (not atomic). Same ~200 B JSON, same change (count + 1).
  *
- * Memory: heap (and ArrayBuffer) growth per session with 100,000 sessions of ~100 B in
+ * Per-user sessions: `sessions.forOwner(name, owner).list()` of an owner with 10 live sessions,
+ * against reading those 10 records directly (their keys come from the sessions' ids), on memory
+ * (`storage.read`) and Redis (raw GETs); and a login (`set` on a new session whose definition has
+ * an `owner`: record + owner index) against the same `set` without an owner, on Redis, each
+ * login by a new user.
+ *
+ * Memory: heap (and ArrayBuffer) growth per session with 100,000 sessions of ~100 B created in
  * memoryStorage, against a plain Map<string, string> holding the same ids and values.
  *
  *   node --expose-gc --import tsx bench/storage.ts --out result.json --tmp bench/.tmp
@@ -27,6 +36,7 @@ import { createClient } from 'redis';
 import { type SessionStorage, cachedStorage, cookie, defineSessions, memoryStorage } from '../lib/sessions-kit/src/index.ts';
 import { directoryStorage } from '../lib/sessions-kit/src/directory.ts';
 import { redisStorage } from '../lib/sessions-kit/src/redis.ts';
+import { storageKey } from '../lib/sessions-kit/src/tracker/record.ts';
 import { startRedisServer } from '../lib/sessions-kit/test/redis-server.ts';
 import { arg, concurrentOpsPerSecond, emit, log, median } from './common';
 
@@ -52,19 +62,28 @@ const valueFor = (i: number) => {
   return `${text}${'x'.repeat(Math.max(0, 198 - text.length))}"}`;
 };
 const values = ids.map((_, i) => valueFor(i));
+/** The same length, one character different: what an overwrite changes each value to, and back. */
+const others = values.map((v) => `${v.slice(0, -3)}y"}`);
 /** Worker w, iteration i: a slot no other worker touches at the same moment. */
 const slot = (w: number, i: number) => (w + i * CONCURRENCY) % ID_POOL;
 
 type Pair = (w: number, i: number) => Promise<unknown> | unknown;
 
-/** A write+read pair through the SessionStorage interface, checking the read. */
+/**
+ * A write+read pair through the SessionStorage interface, checking both: the first write of a
+ * key creates it, later ones compare-and-set what it holds (each worker owns its slots, so they
+ * never race).
+ */
 function pairOn(storage: SessionStorage): Pair {
+  const held: (string | undefined)[] = [];
   return async (w, i) => {
     const k = slot(w, i);
     const id = ids[k] as string;
-    await storage.write(id, values[k] as string, TTL_SECONDS);
-    const got = await storage.read(id);
-    if (got !== values[k]) throw new Error('The storage read back something else.');
+    const before = held[k];
+    const next = (before === values[k] ? others[k] : values[k]) as string;
+    const written = before === undefined ? await storage.create(id, next, TTL_SECONDS) : await storage.compareAndSet(id, before, next, TTL_SECONDS);
+    held[k] = next;
+    if (!written || (await storage.read(id)) !== next) throw new Error('The storage did not write or read back the value.');
   };
 }
 
@@ -216,9 +235,45 @@ function updateFloor(client: RawGetSet): Pair {
   };
 }
 
+// ---- per-user sessions ------------------------------------------------------------------------
+
+type Login = { userId: string; device: string };
+const ownedSessions = (storage: SessionStorage, owned: boolean) =>
+  defineSessions({ auth: cookie<Login>(owned ? { storage, owner: (data) => data.userId } : { storage }) });
+
+/** A login as a Route Handler does it (new request, `set`, Set-Cookie); the new session's id. */
+async function logIn(sessions: ReturnType<typeof ownedSessions>, userId: string): Promise<string> {
+  const session = sessions.forRequest(new Request(UPDATE_URL));
+  await session.set('auth', { userId, device: 'Firefox 140 on Linux' });
+  session.applyTo(new Response(null));
+  return (await session.id('auth')) as string;
+}
+
+/** `list()` of an owner with 10 sessions, against `readRaw` of those 10 records (checked: all there). */
+async function listCase(storage: SessionStorage, readRaw: (key: string) => Promise<string | null | undefined>) {
+  const sessions = ownedSessions(storage, true);
+  const keys: string[] = [];
+  for (let n = 0; n < 10; n++) keys.push(await storageKey(await logIn(sessions, 'user-with-10')));
+  const ours: Pair = async () => {
+    if ((await sessions.forOwner('auth', 'user-with-10').list()).length !== 10) throw new Error('list() did not list 10 sessions.');
+  };
+  const floor: Pair = async () => {
+    if ((await Promise.all(keys.map(readRaw))).some((record) => record == null)) throw new Error('A raw read missed a record.');
+  };
+  return { ours, floor };
+}
+
+/** Logins of new users with the owner index (ours) and without an owner (floor). */
+function loginCase(storage: SessionStorage) {
+  let users = 0;
+  const login = (sessions: ReturnType<typeof ownedSessions>): Pair => () => logIn(sessions, `user-${users++}`);
+  return { ours: login(ownedSessions(storage, true)), floor: login(ownedSessions(storage, false)) };
+}
+
 // ---- throughput -------------------------------------------------------------------------------
 
-type Case = { key: string; label: string; ours: Pair; floor: Pair; floorLabel: string };
+/** `figure`: the row of bench/results.md (run.mjs holds the targets, by `key`). */
+type Case = { key: string; figure: string; ours: Pair; floor: Pair };
 
 async function throughput(cases: Case[]) {
   log(`storage: warming up ${cases.length} storages`);
@@ -247,8 +302,7 @@ async function throughput(cases: Case[]) {
       return [
         c.key,
         {
-          label: c.label,
-          floorLabel: c.floorLabel,
+          figure: c.figure,
           ours: { runs: ours.map(Math.round), median: median(ours) },
           floor: { runs: floor.map(Math.round), median: median(floor) },
         },
@@ -292,7 +346,7 @@ function memory() {
     ours.push(
       memoryPerSession(() => {
         const storage = memoryStorage({ maxEntries: MEMORY_SESSIONS });
-        return { put: (id, value) => void storage.write(id, value, TTL_SECONDS), keep: storage };
+        return { put: (id, value) => void storage.create(id, value, TTL_SECONDS), keep: storage };
       }),
     );
     floor.push(
@@ -325,21 +379,26 @@ let rawClient: { close(): Promise<unknown> } | undefined;
 let ourRedis: ReturnType<typeof redisStorage> | undefined;
 let updateCheck: { op: Pair; check: () => Promise<void> } | undefined;
 try {
+  const pairs = '(write+read pairs/s, 32 in flight)';
+  const listed = memoryStorage();
   const cases: Case[] = [
-    { key: 'memory', label: 'memoryStorage', ours: pairOn(memoryStorage()), floor: mapFloor(), floorLabel: 'Map' },
+    { key: 'memory', figure: `storage memoryStorage vs Map ${pairs}`, ours: pairOn(memoryStorage()), floor: mapFloor() },
     {
       key: 'directory',
-      label: 'directoryStorage',
+      figure: `storage directoryStorage vs raw fs (tmp+fsync+rename+dir fsync; readFile) ${pairs}`,
       ours: pairOn(directoryStorage(dirOurs)),
       floor: fileFloor(dirFloor),
-      floorLabel: 'raw fs (tmp+fsync+rename+dir fsync; readFile)',
     },
     {
       key: 'cached',
-      label: 'cachedStorage(directoryStorage)',
+      figure: `storage cachedStorage(directoryStorage) vs raw fs write + Map read ${pairs}`,
       ours: pairOn(cachedStorage(directoryStorage(dirCached))),
       floor: cachedFileFloor(dirCachedFloor),
-      floorLabel: 'raw fs write + Map read',
+    },
+    {
+      key: 'memoryList',
+      figure: 'per-user list() on memoryStorage, an owner with 10 sessions, vs reading those 10 records (lists/s, 32 in flight)',
+      ...(await listCase(listed, (key) => listed.read(key))),
     },
   ];
   if (redisServer) {
@@ -355,22 +414,34 @@ try {
       await client.set(key, values[k] as string, { expiration: { type: 'EX', value: TTL_SECONDS } });
       if ((await client.get(key)) !== values[k]) throw new Error('The floor read back something else.');
     };
-    cases.push({ key: 'redis', label: 'redisStorage', ours: pairOn(ourRedis), floor: rawPair, floorLabel: 'raw node-redis SET EX + GET' });
+    cases.push({ key: 'redis', figure: `storage redisStorage vs raw node-redis SET EX + GET ${pairs}`, ours: pairOn(ourRedis), floor: rawPair });
     updateCheck = await updateThroughApi(ourRedis);
-    cases.push({
-      key: 'redisUpdate',
-      label: 'update() on redisStorage through the API (forRequest, update, applyTo)',
-      ours: updateCheck.op,
-      floor: updateFloor(client),
-      floorLabel: 'raw node-redis GET then SET (not atomic), same plumbing',
-    });
+    cases.push(
+      {
+        key: 'redisUpdate',
+        figure:
+          'Redis update() on redisStorage through the API (forRequest, update, applyTo) vs raw node-redis GET then SET (not atomic), same plumbing (updates/s, 32 sessions in flight)',
+        ours: updateCheck.op,
+        floor: updateFloor(client),
+      },
+      {
+        key: 'redisList',
+        figure: 'per-user list() on redisStorage, an owner with 10 sessions, vs 10 raw node-redis GETs of those records (lists/s, 32 in flight)',
+        ...(await listCase(ourRedis, (key) => client.get(PREFIX + key))),
+      },
+      {
+        key: 'redisLogin',
+        figure: 'Redis login (set on a new session, with an owner: record + owner index) vs the same set without an owner (logins/s, 32 in flight)',
+        ...loginCase(ourRedis),
+      },
+    );
   } else {
     result.redisError = 'redis-server not found: Redis figures skipped.';
     log(result.redisError);
   }
   // In-memory and network storages first, then the fsync-bound ones: disk writeback from the
   // directory runs would otherwise leak into the Redis and memory figures.
-  const quiet = cases.filter((c) => c.key === 'memory' || c.key.startsWith('redis'));
+  const quiet = cases.filter((c) => c.key.startsWith('memory') || c.key.startsWith('redis'));
   const disk = cases.filter((c) => !quiet.includes(c));
   result.throughput = { ...(await throughput(quiet)), ...(await throughput(disk)) };
   await updateCheck?.check();

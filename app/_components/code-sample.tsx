@@ -1,34 +1,20 @@
 import type { ReactNode } from 'react';
 import { highlight } from './highlight';
-import { type SourceSelector, readSource } from './source-region';
-
-export interface Sample {
-  /** "Server" or "Client": where this code runs. */
-  side: 'Server' | 'Client';
-  source: SourceSelector;
-}
+import { type Sample, readSample } from './samples';
 
 /** One excerpt of a real source file, with its path and line numbers. */
-export function CodeSample({ side, source }: Sample) {
-  const excerpt = readSource(source);
-  if (!excerpt) {
-    return (
-      <p className="muted">
-        {side}: <code>{source.file}</code> (excerpt not available in this deployment)
-      </p>
-    );
-  }
-  const lines = excerpt.startLine === excerpt.endLine ? `${excerpt.startLine}` : `${excerpt.startLine}–${excerpt.endLine}`;
+function CodeSample(sample: Sample) {
+  const { side, lines, code } = readSample(sample);
   return (
     <figure className="sample" data-testid="code-sample">
       <figcaption>
         <span className={`side side-${side.toLowerCase()}`}>{side}</span>
         <code>
-          {excerpt.file}:{lines}
+          {sample.file}:{lines}
         </code>
       </figcaption>
       <pre>
-        <code>{highlight(excerpt.code)}</code>
+        <code>{highlight(code)}</code>
       </pre>
     </figure>
   );
@@ -44,7 +30,7 @@ export function DemoWithCode({ children, samples }: { children: ReactNode; sampl
       <section className="code" aria-label="How it is built">
         <h2 className="code-title">How it works</h2>
         {samples.map((s) => (
-          <CodeSample key={`${s.source.file}:${'region' in s.source ? s.source.region : s.source.from}`} {...s} />
+          <CodeSample key={`${s.file}:${s.from}`} {...s} />
         ))}
       </section>
     </div>

@@ -1,43 +1,94 @@
 /**
- * Where each page's code samples come from: `// #region` markers where the files carry them,
- * else stable anchors (the first and last lines of a handler).
+ * The code shown beside each demo, read from the running files when the page renders, so it
+ * cannot drift from what runs. A sample starts at the first line that begins with `from` (after
+ * its indentation), with the comment lines right above it, and ends at the first line from there
+ * that begins with `to` and is indented no deeper (without `to`: the start line alone). A file
+ * whose first line is 'use client' runs in the browser. A sample that is not found throws, so the
+ * page fails (and the e2e tests with it) instead of showing the wrong code.
  */
-import type { Sample } from './code-sample';
+import 'server-only';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 
-/** One session's definition in lib/demo/sessions.ts (marked `// #region <name>` there). */
-const definition = (name: string): Sample => ({ side: 'Server', source: { file: 'lib/demo/sessions.ts', region: name } });
+/**
+ * Each file is read through a literal path so that Next's output tracing ships exactly these files
+ * with the server (a computed path would make it trace the whole project).
+ */
+const FILES = {
+  'lib/demo/sessions.ts': () => readFileSync(path.join(process.cwd(), 'lib/demo/sessions.ts'), 'utf8'),
+  'lib/demo/cart.ts': () => readFileSync(path.join(process.cwd(), 'lib/demo/cart.ts'), 'utf8'),
+  'lib/demo/inspect.ts': () => readFileSync(path.join(process.cwd(), 'lib/demo/inspect.ts'), 'utf8'),
+  'app/api/cookie/route.ts': () => readFileSync(path.join(process.cwd(), 'app/api/cookie/route.ts'), 'utf8'),
+  'app/api/inspect/route.ts': () => readFileSync(path.join(process.cwd(), 'app/api/inspect/route.ts'), 'utf8'),
+  'app/_components/counter.tsx': () => readFileSync(path.join(process.cwd(), 'app/_components/counter.tsx'), 'utf8'),
+  'app/_components/theme-actions.ts': () => readFileSync(path.join(process.cwd(), 'app/_components/theme-actions.ts'), 'utf8'),
+  'app/_components/theme.ts': () => readFileSync(path.join(process.cwd(), 'app/_components/theme.ts'), 'utf8'),
+  'app/_components/header-api.ts': () => readFileSync(path.join(process.cwd(), 'app/_components/header-api.ts'), 'utf8'),
+  'app/cart/cart-view.tsx': () => readFileSync(path.join(process.cwd(), 'app/cart/cart-view.tsx'), 'utf8'),
+  'app/basket/basket-view.tsx': () => readFileSync(path.join(process.cwd(), 'app/basket/basket-view.tsx'), 'utf8'),
+  'app/login/actions.ts': () => readFileSync(path.join(process.cwd(), 'app/login/actions.ts'), 'utf8'),
+  'app/account/page.tsx': () => readFileSync(path.join(process.cwd(), 'app/account/page.tsx'), 'utf8'),
+  'proxy.ts': () => readFileSync(path.join(process.cwd(), 'proxy.ts'), 'utf8'),
+} as const;
+
+export interface Sample {
+  file: keyof typeof FILES;
+  from: string;
+  to?: string;
+}
+
+const indent = (line: string) => line.length - line.trimStart().length;
+/** A comment line; `// #region` markers (kept by some files) are not part of a sample. */
+const isComment = (line = '') => /^\s*(\/\/|\/\*|\*)/.test(line) && !/^\s*\/\/ #(end)?region\b/.test(line);
+
+export function readSample({ file, from, to = from }: Sample) {
+  const lines = FILES[file]().split('\n');
+  let start = lines.findIndex((l) => l.trimStart().startsWith(from));
+  const depth = indent(lines[start] ?? '');
+  const end = lines.findIndex((l, i) => start >= 0 && i >= start && l.trimStart().startsWith(to) && indent(l) <= depth);
+  if (end < 0) throw new Error(`Code sample: no lines from "${from}" to "${to}" in ${file}.`);
+  while (isComment(lines[start - 1])) start--;
+  const picked = lines.slice(start, end + 1);
+  const cut = Math.min(...picked.filter((l) => l.trim()).map(indent));
+  return {
+    side: /^['"]use client['"]/.test(lines[0] ?? '') ? 'Client' : 'Server',
+    lines: start === end ? `${start + 1}` : `${start + 1}–${end + 1}`,
+    code: picked.map((l) => l.slice(cut)).join('\n'),
+  };
+}
+
+/** One session's definition in lib/demo/sessions.ts. */
+const definition = (name: string): Sample => ({ file: 'lib/demo/sessions.ts', from: `${name}: `, to: '}),' });
 
 export const SAMPLES = {
   counter: [
     definition('user_session'),
-    { side: 'Server', source: { file: 'app/api/cookie/route.ts', from: 'export const PATCH', to: '});' } },
-    { side: 'Client', source: { file: 'app/_components/counter.tsx', region: 'counter' } },
+    { file: 'app/api/cookie/route.ts', from: 'export const PATCH', to: '});' },
+    { file: 'app/_components/counter.tsx', from: 'const run = ', to: 'const end = ' },
   ],
   theme: [
     definition('prefs'),
-    { side: 'Server', source: { file: 'app/_components/theme-actions.ts', region: 'set-theme' } },
-    { side: 'Server', source: { file: 'app/_components/theme.ts', region: 'read-theme' } },
+    { file: 'app/_components/theme-actions.ts', from: 'export async function setTheme', to: '}' },
+    { file: 'app/_components/theme.ts', from: 'export async function currentTheme', to: '}' },
   ],
   cart: [
     definition('cart_session'),
-    { side: 'Client', source: { file: 'app/_components/header-api.ts', region: 'header-api' } },
-    { side: 'Client', source: { file: 'app/cart/cart-view.tsx', region: 'cart-view' } },
+    { file: 'app/_components/header-api.ts', from: 'export const headerApi' },
+    { file: 'app/cart/cart-view.tsx', from: 'return (', to: ');' },
   ],
   basket: [
     definition('basket'),
-    { side: 'Server', source: { file: 'lib/demo/cart.ts', from: 'POST: sessions.handler(', to: '}),' } },
-    { side: 'Client', source: { file: 'app/basket/basket-view.tsx', region: 'basket-view' } },
+    { file: 'lib/demo/cart.ts', from: 'POST: sessions.handler(', to: '}),' },
+    { file: 'app/basket/basket-view.tsx', from: 'return (', to: ');' },
   ],
-  login: [
-    definition('auth'),
-    { side: 'Server', source: { file: 'app/login/actions.ts', from: 'const session = await sessions.current();', to: 'redirect(' } },
-  ],
+  login: [definition('auth'), { file: 'app/login/actions.ts', from: 'const session = await sessions.current();', to: 'redirect(' }],
   account: [
-    { side: 'Server', source: { file: 'app/account/page.tsx', region: 'require' } },
-    { side: 'Server', source: { file: 'proxy.ts', region: 'proxy' } },
+    { file: 'app/account/page.tsx', from: 'const auth = await sessions.require(' },
+    { file: 'proxy.ts', from: 'const GUARDED', to: '}' },
   ],
   inspector: [
-    { side: 'Server', source: { file: 'app/api/inspect/route.ts', region: 'inspect-route' } },
-    { side: 'Server', source: { file: 'lib/demo/inspect.ts', region: 'held' } },
+    { file: 'app/api/inspect/route.ts', from: 'export const GET' },
+    { file: 'lib/demo/inspect.ts', from: 'export async function inspectSessions(', to: '}' },
+    { file: 'lib/demo/inspect.ts', from: 'function mask(', to: '}' },
   ],
 } satisfies Record<string, Sample[]>;

@@ -1,14 +1,14 @@
 /**
- * The processes the server tests run: a production build of the demo, `next start` and
+ * The processes the server tests run: a production build of the demo (in a copy of the project), `next start` and
  * `redis-server`. Every process is started in its own process group and registered, so
  * `stopAll()` (and a hard exit) ends each of them, by pid, whatever happened.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpSync, createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ping } from '../../lib/sessions-kit/test/redis-server.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -77,18 +77,43 @@ export function freePort(): Promise<number> {
 // ---- Next.js ------------------------------------------------------------------------------------
 
 /**
- * `next build` of the demo into `distDir` (relative to the project), unless `reuse` and a build
- * is already there. Bounded to 6 minutes.
+ * The folder the demo is built in and served from: the project itself for `.next` (the build the
+ * e2e tests just made), else a copy of the project in `dist` (a `.next-*` folder, ignored by git,
+ * tsc and biome), so this build never replaces the `.next` another `next start` is serving. Next 16
+ * has no flag for the build folder, and `distDir` may not leave the project.
  */
-export async function buildApp(distDir: string, { reuse, logFile }: { reuse: boolean; logFile: string }): Promise<void> {
+function appDir(dist: string): string {
+  if (dist === '.next') return ROOT;
+  if (!/^\.next-[\w-]+$/.test(dist)) throw new Error(`--dist: .next or a .next-<name> folder, not ${dist}.`);
+  return join(ROOT, dist);
+}
+
+/**
+ * A fresh copy of the project's sources in `dir`, with a config whose Turbopack root is the
+ * project, so its node_modules resolve (Next would otherwise stop at the copy's package.json,
+ * which has `workspaces`). No type check in the copy: `npm run build` and `tsc` do that.
+ */
+function copyProject(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  for (const entry of readdirSync(ROOT)) {
+    if (!/^(\.git|\.next.*|\.sessions|node_modules|bench|e2e|test-results|playwright-report|blob-report)$/.test(entry)) {
+      cpSync(join(ROOT, entry), join(dir, entry), { recursive: true });
+    }
+  }
+  const base = JSON.stringify(pathToFileURL(join(ROOT, 'next.config.mjs')).href);
+  const config = `import base from ${base};\nexport default { ...base, turbopack: { root: ${JSON.stringify(ROOT)} }, typescript: { ignoreBuildErrors: true } };\n`;
+  writeFileSync(join(dir, 'next.config.mjs'), config);
+}
+
+/** `next build` of the demo in `dist` (see appDir), unless `reuse` and a build is already there. Bounded to 6 minutes. */
+export async function buildApp(dist: string, { reuse, logFile }: { reuse: boolean; logFile: string }): Promise<void> {
+  const cwd = appDir(dist);
   if (reuse) {
-    if (!existsSync(join(ROOT, distDir, 'BUILD_ID'))) throw new Error(`--reuse-build: no production build in ${distDir}.`);
+    if (!existsSync(join(cwd, '.next', 'BUILD_ID'))) throw new Error(`--reuse-build: no production build in ${dist}.`);
     return;
   }
-  const child = startProcess(process.execPath, [NEXT_BIN, 'build'], {
-    env: { ...process.env, NEXT_DIST_DIR: distDir, NEXT_TELEMETRY_DISABLED: '1' },
-    logFile,
-  });
+  if (cwd !== ROOT) copyProject(cwd);
+  const child = startProcess(process.execPath, [NEXT_BIN, 'build'], { env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' }, logFile, cwd });
   const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 6 * 60_000);
   const [code] = await once(child, 'exit');
   clearTimeout(timer);
@@ -101,7 +126,7 @@ export interface AppServer {
 }
 
 /**
- * `next start` of the build in `distDir` on 127.0.0.1:`port`, ready once `GET /api/cookie`
+ * `next start` of the build in `distDir` (see appDir) on 127.0.0.1:`port`, ready once `GET /api/cookie`
  * answers (within 30 s). Server-side sessions go to Redis when `redisUrl` is given, else to
  * `sessionsDir`.
  */
@@ -115,14 +140,13 @@ export async function startApp(options: {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: 'production',
-    NEXT_DIST_DIR: options.distDir,
     NEXT_TELEMETRY_DISABLED: '1',
     SESSION_SECRET: TEST_SECRET,
     SESSIONS_DIR: options.sessionsDir,
   };
   if (options.redisUrl) env.REDIS_URL = options.redisUrl;
   else delete env.REDIS_URL;
-  const child = startProcess(process.execPath, [NEXT_BIN, 'start', '-H', '127.0.0.1', '-p', String(options.port)], { env, logFile: options.logFile });
+  const child = startProcess(process.execPath, [NEXT_BIN, 'start', '-H', '127.0.0.1', '-p', String(options.port)], { env, logFile: options.logFile, cwd: appDir(options.distDir) });
   const base = `http://127.0.0.1:${options.port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
