@@ -20,7 +20,6 @@ import { type NextRequest, NextResponse } from 'next/server';
 import { SessionStorageError, isCrossSiteRequest } from 'sessions-kit';
 import { sessions } from '@/lib/demo/sessions';
 
-// #region proxy
 const GUARDED = ['/account'];
 
 export async function proxy(request: NextRequest): Promise<Response> {
@@ -46,7 +45,6 @@ export async function proxy(request: NextRequest): Promise<Response> {
   }
   return session.applyTo(NextResponse.next());
 }
-// #endregion
 
 export const config = {
   // Pages only: not the API (its handlers renew on their own), static files or images.

@@ -11,7 +11,6 @@ export function Counter() {
   const [name, setName] = useState('');
   const [problem, setProblem] = useState<string>();
 
-  // #region counter
   // Each button calls the Route Handler; its answer is the session after the request.
   const run = async (init: RequestInit) => {
     setProblem(undefined);
@@ -23,7 +22,6 @@ export function Counter() {
   };
   const count = () => run({ method: 'PATCH' });
   const end = () => run({ method: 'DELETE' });
-  // #endregion
   const start = (event: FormEvent) => {
     event.preventDefault();
     void run({ method: 'POST', body: JSON.stringify({ name }) });

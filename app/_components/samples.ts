@@ -28,6 +28,7 @@ const FILES = {
   'app/basket/basket-view.tsx': () => readFileSync(path.join(process.cwd(), 'app/basket/basket-view.tsx'), 'utf8'),
   'app/login/actions.ts': () => readFileSync(path.join(process.cwd(), 'app/login/actions.ts'), 'utf8'),
   'app/account/page.tsx': () => readFileSync(path.join(process.cwd(), 'app/account/page.tsx'), 'utf8'),
+  'app/account/actions.ts': () => readFileSync(path.join(process.cwd(), 'app/account/actions.ts'), 'utf8'),
   'proxy.ts': () => readFileSync(path.join(process.cwd(), 'proxy.ts'), 'utf8'),
 } as const;
 
@@ -38,8 +39,7 @@ export interface Sample {
 }
 
 const indent = (line: string) => line.length - line.trimStart().length;
-/** A comment line; `// #region` markers (kept by some files) are not part of a sample. */
-const isComment = (line = '') => /^\s*(\/\/|\/\*|\*)/.test(line) && !/^\s*\/\/ #(end)?region\b/.test(line);
+const isComment = (line = '') => /^\s*(\/\/|\/\*|\*)/.test(line);
 
 export function readSample({ file, from, to = from }: Sample) {
   const lines = FILES[file]().split('\n');
@@ -83,7 +83,9 @@ export const SAMPLES = {
   ],
   login: [definition('auth'), { file: 'app/login/actions.ts', from: 'const session = await sessions.current();', to: 'redirect(' }],
   account: [
-    { file: 'app/account/page.tsx', from: 'const auth = await sessions.require(' },
+    definition('auth'),
+    { file: 'app/account/page.tsx', from: 'const auth = await sessions.require(', to: 'const devices = ' },
+    { file: 'app/account/actions.ts', from: 'export async function signOutDevice', to: '}' },
     { file: 'proxy.ts', from: 'const GUARDED', to: '}' },
   ],
   inspector: [

@@ -3,7 +3,6 @@
 import { ThemeSchema } from '@/lib/demo/schemas';
 import { sessions } from '@/lib/demo/sessions';
 
-// #region set-theme
 /** Stores the theme in the signed `prefs` cookie; Next re-renders the page with it. */
 export async function setTheme(theme: unknown): Promise<void> {
   // A Server Action is a public endpoint: check the argument, whatever its declared type.
@@ -12,4 +11,3 @@ export async function setTheme(theme: unknown): Promise<void> {
   const session = await sessions.current();
   await session.set('prefs', { theme: parsed.data });
 }
-// #endregion

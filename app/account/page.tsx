@@ -19,12 +19,11 @@ function outage(error: unknown): typeof OUTAGE {
 }
 
 export default async function AccountPage() {
-  // #region require
   // The authoritative check: proxy.ts only looked for the cookie; this opens the session.
   const auth = await sessions.require('auth', { redirectTo: '/login?next=/account' }).catch(outage);
-  // #endregion
   // Storage is down: "temporarily unavailable, try again", which proxy.ts answers with a 503.
   if (auth === OUTAGE) return <ErrorView outage />;
+  // Every session of this user (the `auth` session names its owner), the current one marked.
   const devices = await (await sessions.current()).list('auth').catch(outage);
   if (devices === OUTAGE) return <ErrorView outage />;
   return (
@@ -33,7 +32,8 @@ export default async function AccountPage() {
       <p className="lead">
         A protected page. <code>proxy.ts</code> sends visitors without an <code>auth</code> cookie to the login page before
         anything renders; <code>sessions.require</code> then checks the session itself, so a forged or expired cookie gets
-        the same redirect.
+        the same redirect. Below it, every device you are signed in on: sign one out, or all but this one, and its next request
+        lands on the login page.
       </p>
       <DemoWithCode samples={SAMPLES.account}>
         <div className="stack">

@@ -49,7 +49,6 @@ export interface Inspection {
   sessions: InspectedSession[];
 }
 
-// #region held
 export async function inspectSessions(
   request: Request,
   session: SessionAccessor<InferSessionData<typeof sessions>>,
@@ -79,7 +78,6 @@ export async function inspectSessions(
 function mask(token: string): Held {
   return { kind: 'masked', length: token.length, sha256: createHash('sha256').update(token).digest('hex').slice(0, 8) };
 }
-// #endregion
 
 function wireFormat(value: string, tracking: SessionDescription['tracking']): WireFormat {
   const parts = value.split('.');

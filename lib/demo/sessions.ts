@@ -31,23 +31,18 @@ export function wireName(name: string): string | undefined {
 }
 
 export const sessions = defineSessions({
-  // #region user_session
   // By value: the whole payload lives in an encrypted cookie (JWE).
   user_session: cookie<UserSession>({
     serializer: jsonSerializer({ schema: UserSessionSchema }),
     transform: encrypted({ secret }),
     cookie: { name: wireName('user_session'), maxAge: 7 * 24 * 3600, sameSite: 'lax' },
   }),
-  // #endregion
-  // #region basket
   // By id: the cookie carries only an id; the basket lives in server storage (the anonymous store).
   basket: cookie<Cart>({
     serializer: jsonSerializer({ schema: CartSchema }),
     storage: anonymous,
     cookie: { name: wireName('basket') },
   }),
-  // #endregion
-  // #region cart_session
   // A header session for API clients, by id, with a signed id.
   cart_session: header<Cart>({
     name: 'X-Cart-Session',
@@ -55,8 +50,6 @@ export const sessions = defineSessions({
     storage: anonymous,
     transform: signed({ secret }),
   }),
-  // #endregion
-  // #region auth
   // Login: by id in its own store, ended after 30 idle minutes or 8 hours, whichever comes first.
   // Its owner is the user, so the account page can list the user's devices and sign them out.
   auth: cookie<AuthSession>({
@@ -67,21 +60,16 @@ export const sessions = defineSessions({
     absoluteTimeout: 8 * 3600,
     cookie: { name: wireName('auth'), sameSite: 'lax' },
   }),
-  // #endregion
-  // #region prefs
   // Preferences: signed (readable, tamper-evident), long-lived, set from a Server Action.
   prefs: cookie<Prefs>({
     serializer: jsonSerializer({ schema: PrefsSchema }),
     transform: signed({ secret }),
     cookie: { name: wireName('prefs'), maxAge: 400 * 24 * 3600, sameSite: 'lax' },
   }),
-  // #endregion
-  // #region ktor_session
   // Ktor's own formats, encrypted then signed: a Ktor service with the same keys reads and writes this cookie.
   ktor_session: cookie<KtorSession>({
     serializer: jsonSerializer({ schema: KtorSessionSchema }),
     transform: ktorLayered(() => ktorKeySets(sessionSecrets())),
     cookie: { name: wireName('ktor_session') },
   }),
-  // #endregion
 });
