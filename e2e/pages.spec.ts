@@ -1,11 +1,12 @@
 import { expect, test } from '@playwright/test';
 import { PAGES, logIn, watchErrors } from './helpers';
+import { signIn } from './mint';
 
 // Every page, with sessions live (long tokens on screen): no console error, no failed request, and no
 // horizontal overflow in a 390 px phone viewport.
 test.describe('every page', () => {
-  test.beforeEach(async ({ page }) => {
-    await logIn(page.request);
+  test.beforeEach(async ({ page, context, baseURL }) => {
+    await signIn(context, baseURL);
     await page.request.post('/api/cookie', { data: { name: 'grace' } });
     await page.request.post('/api/basket', { data: { item: 'an-item-name-long-enough-to-need-wrapping-on-a-phone' } });
   });

@@ -20,7 +20,8 @@
  *   cookies written under the older secret readable while it is still listed.
  * Writes use the first key set; reads try each set in turn.
  */
-import 'server-only';
+// No `server-only` guard: the e2e tests import the demo's definitions to mint sessions with them
+// (sessions-kit/testing); its node: imports keep it out of any client bundle regardless.
 import { hkdfSync } from 'node:crypto';
 import { SessionConfigError, type SessionTransformer } from 'sessions-kit';
 import { ktorEncrypted, ktorSigned } from 'sessions-kit/ktor';

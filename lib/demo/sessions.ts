@@ -1,5 +1,6 @@
 /** The demo app's sessions: one definition, imported by every route and page. */
-import 'server-only';
+// No `server-only` guard: the e2e tests import the demo's definitions to mint sessions with them
+// (sessions-kit/testing); its node: imports keep it out of any client bundle regardless.
 import { cookie, defineSessions, encrypted, header, jsonSerializer, signed } from 'sessions-kit';
 import { ktorKeySets, ktorLayered } from './ktor-keys';
 import {

@@ -8,7 +8,8 @@
  * anonymous records therefore lands in its own namespace (Redis key prefix, Postgres table, or
  * directory) and can never evict, overwrite or crowd out a login..
  */
-import 'server-only';
+// No `server-only` guard: the e2e tests import the demo's definitions to mint sessions with them
+// (sessions-kit/testing); its node: imports keep it out of any client bundle regardless.
 import path from 'node:path';
 import { SessionConfigError, type SessionStorage } from 'sessions-kit';
 import { directoryStorage } from 'sessions-kit/directory';
