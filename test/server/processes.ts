@@ -127,14 +127,15 @@ export interface AppServer {
 
 /**
  * `next start` of the build in `distDir` (see appDir) on 127.0.0.1:`port`, ready once `GET /api/cookie`
- * answers (within 30 s). Server-side sessions go to Redis when `redisUrl` is given, else to
- * `sessionsDir`.
+ * answers (within 30 s). Server-side sessions go to Redis when `redisUrl` is given, to Postgres
+ * when `databaseUrl` is, else to `sessionsDir`.
  */
 export async function startApp(options: {
   distDir: string;
   port: number;
   logFile: string;
   redisUrl?: string;
+  databaseUrl?: string;
   sessionsDir: string;
 }): Promise<AppServer> {
   const env: NodeJS.ProcessEnv = {
@@ -146,6 +147,8 @@ export async function startApp(options: {
   };
   if (options.redisUrl) env.REDIS_URL = options.redisUrl;
   else delete env.REDIS_URL;
+  if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
+  else delete env.DATABASE_URL;
   const child = startProcess(process.execPath, [NEXT_BIN, 'start', '-H', '127.0.0.1', '-p', String(options.port)], { env, logFile: options.logFile, cwd: appDir(options.distDir) });
   const base = `http://127.0.0.1:${options.port}`;
   const deadline = Date.now() + 30_000;

@@ -87,16 +87,27 @@ function keepsClientState(answer: Answer, route: string): void {
   expect(answer.headers.get(CART_HEADER) === null, `${route} during the outage sent ${CART_HEADER}.`);
 }
 
-export async function runRedisFault({ base, redis, recoverWithinMs = 10_000 }: { base: string; redis: RedisProcess; recoverWithinMs?: number }): Promise<FaultReport> {
+/** How the store is frozen and thawed (default: SIGSTOP / SIGCONT of the redis-server), and how long one bounded read may take. */
+export interface FreezeOptions {
+  freeze?: { stop(): void | Promise<void>; resume(): void | Promise<void> };
+  readBoundMs?: number;
+}
+
+export async function runRedisFault({
+  base,
+  redis,
+  recoverWithinMs = 10_000,
+  ...options
+}: { base: string; redis: RedisProcess; recoverWithinMs?: number } & FreezeOptions): Promise<FaultReport> {
   const browser = new ApiClient(base);
   try {
-    return await scenario(browser, redis, recoverWithinMs);
+    return await scenario(browser, redis, recoverWithinMs, options);
   } finally {
     browser.close();
   }
 }
 
-async function scenario(browser: ApiClient, redis: RedisProcess, recoverWithinMs: number): Promise<FaultReport> {
+async function scenario(browser: ApiClient, redis: RedisProcess, recoverWithinMs: number, options: FreezeOptions): Promise<FaultReport> {
   const timings: Record<string, number> = {};
   const time = async <T>(step: string, fn: () => Promise<T>): Promise<T> => {
     const t0 = performance.now();
@@ -179,10 +190,12 @@ async function scenario(browser: ApiClient, redis: RedisProcess, recoverWithinMs
 
   // 4. SIGSTOP: Redis holds its connections and answers nothing. Reads only: a change sent
   // before its timeout may still run once Redis thaws, which would blur "the same data after".
-  const pid = await redisPid(redis.port);
+  const pid = options.freeze ? 0 : await redisPid(redis.port);
+  const freeze = options.freeze ?? { stop: () => void process.kill(pid, 'SIGSTOP'), resume: () => void process.kill(pid, 'SIGCONT') };
+  const readBoundMs = options.readBoundMs ?? COMMAND_TIMEOUT_MS + SLACK_MS;
   const freezeAnswers: Observed[] = [];
   const cookiesBeforeFreeze = new Map(browser.cookies);
-  process.kill(pid, 'SIGSTOP');
+  await freeze.stop();
   try {
     await time('freeze answers', async () => {
       // The storage reads each answer waits for: proxy.ts reads the auth session, then the page does.
@@ -196,7 +209,7 @@ async function scenario(browser: ApiClient, redis: RedisProcess, recoverWithinMs
         const route = `${method} ${path}`;
         const answer = await browser.request(method, path);
         freezeAnswers.push({ route, status: answer.status, retryAfter: answer.headers.get('retry-after'), ms: Math.round(answer.ms) });
-        const boundMs = reads * (COMMAND_TIMEOUT_MS + SLACK_MS);
+        const boundMs = reads * readBoundMs;
         expect(answer.ms < boundMs, `${route} with Redis frozen took ${Math.round(answer.ms)} ms (bound ${boundMs} ms)`);
         if (path.startsWith('/api/')) {
           expect(answer.status === 503, `${route} with Redis frozen: ${answer.status}, expected 503`);
@@ -211,7 +224,7 @@ async function scenario(browser: ApiClient, redis: RedisProcess, recoverWithinMs
       expect(counter.status === 200 && counter.body.session?.count === 2, `PATCH /api/cookie with Redis frozen: ${counter.status}`);
     });
   } finally {
-    process.kill(pid, 'SIGCONT');
+    await freeze.resume();
   }
   for (const [name, value] of cookiesBeforeFreeze) {
     if (['basket', 'auth'].includes(name.replace(/^__Host-/, ''))) expect(browser.cookies.get(name) === value, `the ${name} cookie changed while Redis was frozen.`);

@@ -9,7 +9,8 @@
  *
  *   node --import tsx test/server/run.ts [load] [redis-fault] [options]
  *     --clients N --ops N   load size (default 20 × 10; `npm run test:load` runs 200 × 25)
- *     --redis               the load test on Redis (its own redis-server) instead of a directory
+ *     --redis, --postgres   the load test on Redis (its own redis-server) or Postgres (its own
+ *                           throwaway cluster) instead of a directory
  *     --dist DIR            build folder (default .next-server-tests)
  *     --reuse-build         use the build already in --dist instead of building (e.g. --dist .next
  *                           right after the e2e tests built it)
@@ -24,6 +25,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadFailures, runLoad } from './load.ts';
 import { type AppServer, type RedisProcess, buildApp, freePort, startApp, startRedis, stopAll } from './processes.ts';
+import { type PostgresServerHandle, startPostgresServer } from '../../lib/sessions-kit/test/postgres-server.ts';
+import { runPostgresFault } from './postgres-fault.ts';
 import { runRedisFault } from './redis-fault.ts';
 
 const args = process.argv.slice(2);
@@ -81,14 +84,19 @@ async function test(name: string, fn: () => Promise<string>): Promise<void> {
   log(`${last?.outcome.toUpperCase()} ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s): ${last?.detail}`);
 }
 
-/** Starts the app (and a redis-server when `withRedis`), runs `fn`, stops them. */
+/** Starts the app (and a redis-server or a Postgres cluster when asked), runs `fn`, stops them. */
 async function withServer<T>(
   label: string,
-  withRedis: boolean,
-  fn: (app: AppServer, redis: RedisProcess | undefined) => Promise<T>,
-): Promise<T | 'no-redis'> {
+  store: 'directory' | 'redis' | 'postgres',
+  fn: (app: AppServer, redis: RedisProcess | undefined, postgres: PostgresServerHandle | undefined) => Promise<T>,
+): Promise<T | 'no-redis' | 'no-postgres'> {
   let redis: RedisProcess | undefined;
-  if (withRedis) {
+  let postgres: PostgresServerHandle | undefined;
+  if (store === 'postgres') {
+    postgres = await startPostgresServer();
+    if (!postgres) return 'no-postgres';
+  }
+  if (store === 'redis') {
     redis = await startRedis({
       port: await port(label === 'load' ? 1 : 2),
       dir: join(work, `${label}-redis`),
@@ -104,10 +112,11 @@ async function withServer<T>(
       port: await port(0),
       logFile: join(work, `${label}-next.log`),
       redisUrl: redis?.url,
+      databaseUrl: postgres?.url,
       sessionsDir: join(work, `${label}-sessions`),
     });
     try {
-      return await fn(app, redis);
+      return await fn(app, redis, postgres);
     } catch (error) {
       // The server's own account of what went wrong (its log is deleted with the work folder).
       const serverLog = join(work, `${label}-next.log`);
@@ -118,12 +127,14 @@ async function withServer<T>(
     }
   } finally {
     await redis?.stop();
+    await postgres?.destroy();
   }
 }
 
-const noRedis = () => {
-  if (redisRequired) throw new Error('redis-server is not installed (CI=true requires it).');
-  return 'skipped: redis-server is not installed';
+const missing = (report: unknown) => {
+  const what = report === 'no-redis' ? 'redis-server' : 'PostgreSQL (/usr/lib/postgresql/<version>/bin)';
+  if (redisRequired) throw new Error(`${what} is not installed (CI=true requires it).`);
+  return `skipped: ${what} is not installed`;
 };
 
 try {
@@ -134,16 +145,16 @@ try {
   if (!reuse) log(`built in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
   if (wantLoad) {
-    const storage = flag('redis') ? 'redis' : 'directory';
+    const storage = flag('redis') ? 'redis' : flag('postgres') ? 'postgres' : 'directory';
     await test(`load: ${clients} clients × ${ops} operations, bursts of 10 updates (${storage} storage)`, async () => {
-      const report = await withServer('load', storage === 'redis', async (app) => {
+      const report = await withServer('load', storage, async (app) => {
         const loaded = await runLoad({ base: app.base, clients, ops });
         log('load report', JSON.stringify(loaded));
         const failures = loadFailures(loaded);
         if (failures.length > 0) throw new Error(failures.join('; '));
         return loaded;
       });
-      if (report === 'no-redis') return noRedis();
+      if (report === 'no-redis' || report === 'no-postgres') return missing(report);
       return (
         `${report.requests} requests in ${report.seconds} s: ${report.requestsPerSecond} req/s, p50 ${report.p50Ms} ms, p99 ${report.p99Ms} ms; ` +
         `${report.acknowledgedBasketItems} basket items acknowledged, lost 0, cross-talk 0, 5xx 0, 409 ${report.conflicts}`
@@ -153,14 +164,30 @@ try {
 
   if (wantFault) {
     await test('redis-fault: SIGKILL redis-server under next start, restart (appendfsync always), then SIGSTOP and SIGCONT', async () => {
-      const report = await withServer('fault', true, (app, redis) => runRedisFault({ base: app.base, redis: redis as RedisProcess }));
-      if (report === 'no-redis') return noRedis();
+      const report = await withServer('fault', 'redis', (app, redis) => runRedisFault({ base: app.base, redis: redis as RedisProcess }));
+      if (report === 'no-redis' || report === 'no-postgres') return missing(report);
       log('fault report', JSON.stringify(report));
       const slowest = (answers: { ms: number }[]) => Math.max(...answers.map((a) => a.ms));
       const frozen = report.freezeAnswers.map((a) => `${a.route} ${a.status} in ${a.ms} ms`).join(', ');
       return (
         `killed: ${report.outageAnswers.length} routes answered 503 + Retry-After (slowest ${slowest(report.outageAnswers)} ms), cookies kept; ` +
         `same data ${report.recoveredAfterMs} ms after the restart. Frozen: ${frozen}; same data ${report.thawedAfterMs} ms after SIGCONT`
+      );
+    });
+  }
+
+  if (wantFault) {
+    await test('postgres-fault: pg_ctl stop -m fast under next start, start again; then SIGSTOP and SIGCONT of the cluster', async () => {
+      const report = await withServer('pg-fault', 'postgres', (app, _redis, postgres) =>
+        runPostgresFault({ base: app.base, postgres: postgres as PostgresServerHandle }),
+      );
+      if (report === 'no-redis' || report === 'no-postgres') return missing(report);
+      log('postgres fault report', JSON.stringify(report));
+      const slowest = (answers: { ms: number }[]) => Math.max(...answers.map((a) => a.ms));
+      return (
+        `stopped: ${report.outageAnswers.length} routes answered 503 (slowest ${slowest(report.outageAnswers)} ms), cookies kept, ` +
+        `same data ${report.recoveredAfterMs} ms after the start; frozen: slowest answer ${slowest(report.freezeAnswers)} ms, ` +
+        `same data ${report.thawedAfterMs} ms after SIGCONT`
       );
     });
   }
