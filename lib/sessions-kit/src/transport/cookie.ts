@@ -16,15 +16,9 @@ import { type CookieWriteOptions, type SameSite, checkWireName } from './wire.ts
 export type { SameSite } from './wire.ts';
 
 /** Resolved attributes, checked against the cookie prefix rules. */
-export interface ResolvedCookie {
+export interface ResolvedCookie extends Omit<CookieWriteOptions, 'maxAge' | 'expires'> {
   name: string;
   maxAge: number | null;
-  path: string;
-  domain?: string;
-  secure: boolean;
-  httpOnly: boolean;
-  sameSite: SameSite;
-  partitioned: boolean;
 }
 
 export interface CookieAttributes {
