@@ -94,7 +94,7 @@ test('the API answers 503 with Retry-After and keeps the cookie; the log line na
   expect(response.status()).toBe(503);
   expect(response.headers()['retry-after']).toBeTruthy();
   expect(response.headers()['set-cookie']).toBeUndefined();
-  await expect.poll(() => output).toMatch(/\[sessions\] storage "accounts" unavailable: read failed \(ENOTDIR\)/);
+  await expect.poll(() => output).toMatch(/\[sessions-kit\] storage of session "auth" is unavailable \(read failed: ENOTDIR\)/);
   expect(output).not.toContain(ID);
   // Anonymous data lives in its own store, which still works.
   const basket = await request.post(`${base}/api/basket`, { data: { item: 'tea' } });
