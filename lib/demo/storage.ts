@@ -48,7 +48,7 @@ export function demoStorages(env: DemoStorageEnv = process.env): DemoStorages {
   const kind = demoStorageKind(env);
   const make = (store: keyof DemoStorages): SessionStorage => {
     return kind === 'redis'
-        ? redisStorage({ url: env.REDIS_URL?.trim(), prefix: `${REDIS_PREFIX}${store}:` })
+        ? redisStorage({ url: () => env.REDIS_URL?.trim(), prefix: `${REDIS_PREFIX}${store}:` })
         : kind === 'postgres'
           ? postgresStorage({ url: () => env.DATABASE_URL?.trim(), table: `${POSTGRES_TABLE_PREFIX}${store}` })
           : directoryStorage(path.join(path.resolve(/* turbopackIgnore: true */ env.SESSIONS_DIR ?? '.sessions/store'), store));

@@ -333,6 +333,27 @@ describe('sessions.handler', () => {
     expect(response.headers.getSetCookie()).toEqual([]);
   });
 
+  it('in development, answers a configuration error (a secret not set) with its message; in production, throws it', async () => {
+    const sessions = defineSessions({ s: cookie<User>({ transform: encrypted({ secret: () => undefined }) }) });
+    const route = sessions.handler(async (_request, { session }) => {
+      await session.set('s', { id: 'x' });
+      return new Response('ok');
+    });
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const response = await route(makeRequest({ method: 'POST' }), {});
+      expect(response.status).toBe(500);
+      expect(response.headers.getSetCookie()).toEqual([]);
+      expect((await response.json()).error).toMatch(/secret/i);
+      expect(logged).toHaveBeenCalledOnce();
+      vi.stubEnv('NODE_ENV', 'production');
+      await expect(route(makeRequest({ method: 'POST' }), {})).rejects.toMatchObject({ name: 'SessionConfigError' });
+    } finally {
+      vi.unstubAllEnvs();
+      logged.mockRestore();
+    }
+  });
+
   it('maps a SessionConflictError to 409 without Set-Cookie', async () => {
     const sessions = defineSessions({ s: cookie<User>() });
     const route = sessions.handler(async (_request, { session }) => {

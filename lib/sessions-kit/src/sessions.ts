@@ -18,6 +18,7 @@ import { listOwned } from './request/slot.ts';
 import type { CrossSitePolicy } from './request/io.ts';
 import type { RequireOptions } from './request/next.ts';
 import { WebIO } from './request/web.ts';
+import { isProduction } from './internal/platform.ts';
 import type { ResolvedCookie } from './transport/cookie.ts';
 import type { AnySessionDefinition, SessionData } from './types.ts';
 
@@ -172,6 +173,12 @@ export function defineSessions<Defs extends Record<string, AnySessionDefinition>
           { error: 'The session changed meanwhile. Try again.' },
           { status: 409, headers: { 'Cache-Control': 'no-store' } },
         );
+      }
+      // In development a misconfiguration (no secret, no store url) answers with its message,
+      // not a bare 500; in production Next answers as for any other error.
+      if (error instanceof SessionConfigError && !isProduction()) {
+        console.error(error);
+        return Response.json({ error: error.message }, { status: 500, headers: { 'Cache-Control': 'no-store' } });
       }
       throw error;
     }

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { SessionConfigError } from '../errors.ts';
+import { positiveInteger } from '../checks.ts';
 import type { SessionStorage } from '../types.ts';
 
 /**
@@ -42,14 +42,8 @@ const DEFAULT_MAX_ENTRIES = 10_000;
  * ```
  */
 export function cachedStorage(inner: SessionStorage, options: CachedStorageOptions = {}): SessionStorage {
-  const ttlMs = options.ttlMs ?? DEFAULT_TTL_MS;
-  const max = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
-  if (!Number.isSafeInteger(ttlMs) || ttlMs <= 0) {
-    throw new SessionConfigError('cachedStorage: `ttlMs` must be a positive integer.');
-  }
-  if (!Number.isSafeInteger(max) || max <= 0) {
-    throw new SessionConfigError('cachedStorage: `maxEntries` must be a positive integer.');
-  }
+  const ttlMs = positiveInteger('cachedStorage: `ttlMs`', options.ttlMs, DEFAULT_TTL_MS);
+  const max = positiveInteger('cachedStorage: `maxEntries`', options.maxEntries, DEFAULT_MAX_ENTRIES);
   // ttlAutopurge off: expiry is checked lazily on `get`, and no timer keeps the process alive.
   const cache = new LRUCache<string, string>({ max, ttl: ttlMs, ttlAutopurge: false });
   /** The latest operation in flight per key. */

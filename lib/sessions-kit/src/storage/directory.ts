@@ -3,7 +3,7 @@ import { constants, type Dirent } from 'node:fs';
 import { lstat, mkdir, open, opendir, readFile, rename, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { SessionConfigError, SessionStorageError } from '../errors.ts';
-import { checkTtl } from '../checks.ts';
+import { checkTtl, positiveInteger } from '../checks.ts';
 import type { SessionStorage } from '../types.ts';
 import { type HeldLock, type LockPaths, acquireLock, breakIfStale, errorCode } from './directory-lock.ts';
 
@@ -110,10 +110,7 @@ export function directoryStorage(dir: string, options: DirectoryStorageOptions =
   if (typeof sweepIntervalMs !== 'number' || Number.isNaN(sweepIntervalMs) || sweepIntervalMs < 0) {
     throw new SessionConfigError('directoryStorage: `sweepIntervalMs` must be a number >= 0.');
   }
-  const lockTimeoutMs = options.lockTimeoutMs ?? 5_000;
-  if (!Number.isSafeInteger(lockTimeoutMs) || lockTimeoutMs <= 0) {
-    throw new SessionConfigError('directoryStorage: `lockTimeoutMs` must be a positive integer.');
-  }
+  const lockTimeoutMs = positiveInteger('directoryStorage: `lockTimeoutMs`', options.lockTimeoutMs, 5_000);
   // Resolved once, so a later process.chdir() cannot move the store.
   const root = resolve(dir);
   const locate = (key: string) => (KEY.test(key) ? place(root, key) : undefined);

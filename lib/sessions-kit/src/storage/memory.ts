@@ -1,6 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { SessionConfigError } from '../errors.ts';
-import { checkTtl } from '../checks.ts';
+import { checkTtl, positiveInteger } from '../checks.ts';
 import type { SessionStorage } from '../types.ts';
 
 /**
@@ -30,10 +29,7 @@ export interface MemoryStorageOptions {
  * ```
  */
 export function memoryStorage(options: MemoryStorageOptions = {}): SessionStorage {
-  const max = options.maxEntries ?? 100_000;
-  if (!Number.isSafeInteger(max) || max <= 0) {
-    throw new SessionConfigError('memoryStorage: `maxEntries` must be a positive integer.');
-  }
+  const max = positiveInteger('memoryStorage: `maxEntries`', options.maxEntries, 100_000);
   // No default ttl and no autopurge: no per-entry timers (nothing keeps the process alive);
   // expiry is checked on `get`, and an expired entry is never served, not even once.
   const cache = new LRUCache<string, string>({ max, ttlAutopurge: false, allowStale: false });

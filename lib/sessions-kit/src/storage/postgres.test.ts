@@ -116,6 +116,13 @@ function definePostgresTests(server: PostgresServerHandle): void {
       expect(() => postgresStorage(options)).toThrow(/postgresStorage: `(url|pool|table|connectTimeoutMs|queryTimeoutMs)`|exactly one/);
     });
 
+    it('takes `url: process.env.DATABASE_URL` unset at build time, and names the variable at first use', async () => {
+      const storage = make({ url: undefined, table: freshTable() });
+      const { error } = await timeRejection(storage.read('key'));
+      expect(error).toBeInstanceOf(SessionConfigError);
+      expect((error as Error).message).toMatch(/Set DATABASE_URL/);
+    });
+
     it('calls a url function on first use, not before; a missing value there names the option', async () => {
       let value: string | undefined;
       const url = vi.fn(() => value);
@@ -123,7 +130,7 @@ function definePostgresTests(server: PostgresServerHandle): void {
       expect(url).not.toHaveBeenCalled();
       const { error } = await timeRejection(storage.read('key'));
       expect(error).toBeInstanceOf(SessionConfigError);
-      expect((error as Error).message).toMatch(/`url\(\)` returned no connection string/);
+      expect((error as Error).message).toMatch(/`url` gave no connection string at run time. Set DATABASE_URL/);
       value = server.url; // set later, as DATABASE_URL at run time after a build without it
       expect(await storage.create('key', 'value')).toBe(true);
       expect(await storage.read('key')).toBe('value');

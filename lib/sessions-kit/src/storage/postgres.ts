@@ -1,5 +1,6 @@
 import { SessionConfigError, SessionStorageError } from '../errors.ts';
-import { checkTtl } from '../checks.ts';
+import { checkTtl, positiveInteger } from '../checks.ts';
+import { type ConnectionUrl, checkConnectionUrl, connectionUrl } from './connection-url.ts';
 import type { SessionStorage } from '../types.ts';
 
 /**
@@ -31,7 +32,7 @@ export interface PostgresStorageOptions {
    * `postgres://…` or `postgresql://…`, or a function returning it, called on first use (so
    * `next build` needs no DATABASE_URL). The storage owns a `pg` Pool (needs the `pg` package).
    */
-  url?: string | (() => string | undefined);
+  url?: ConnectionUrl;
   /** A client you create and close yourself (see {@link PostgresQueryable}); `pg` is then not needed. */
   pool?: PostgresQueryable;
   /** The table, optionally `schema.table`: letters, digits and `_`. Default `sessions_kit`. */
@@ -63,6 +64,7 @@ export type PostgresStorage = SessionStorage & {
   close(): Promise<void>;
 };
 
+const URL_RULE = { storage: 'postgresStorage', variable: 'DATABASE_URL', schemes: ['postgres', 'postgresql'] } as const;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 /** Postgres text cannot hold NUL, and UTF-8 turns a lone surrogate into U+FFFD (two keys, one row). */
 const UNSTORABLE = /\0|\p{Cs}/u;
@@ -97,18 +99,19 @@ const defer: (fn: () => void) => unknown = globalThis.setImmediate ?? ((fn) => s
  */
 export function postgresStorage(options: PostgresStorageOptions): PostgresStorage {
   const { url, pool: given, createTable = true } = options;
-  if ((url === undefined) === (given === undefined)) {
+  // `url: process.env.DATABASE_URL` with the variable unset (a build) still counts as a url.
+  if (given === undefined ? !('url' in options) : url !== undefined) {
     throw config('pass exactly one of `url` (a postgres:// connection string) or `pool` (a client with query(text, values)).');
   }
   if (given !== undefined && typeof given.query !== 'function') throw config('`pool` must have a query(text, values) method.');
-  if (url !== undefined && typeof url !== 'function') checkUrl(url);
+  checkConnectionUrl(URL_RULE, url);
   const parts = (options.table ?? 'sessions_kit').split('.');
   if (parts.length > 2 || !parts.every((part) => IDENTIFIER.test(part))) {
     throw config('`table` must be an identifier or schema.table: letters, digits and _, not starting with a digit.');
   }
   const table = parts.map((part) => `"${part}"`).join('.');
-  const connectTimeoutMs = milliseconds('connectTimeoutMs', options.connectTimeoutMs);
-  const queryTimeoutMs = milliseconds('queryTimeoutMs', options.queryTimeoutMs);
+  const connectTimeoutMs = positiveInteger('postgresStorage: `connectTimeoutMs`', options.connectTimeoutMs, 2_000);
+  const queryTimeoutMs = positiveInteger('postgresStorage: `queryTimeoutMs`', options.queryTimeoutMs, 2_000);
   const boundMs = connectTimeoutMs + queryTimeoutMs;
   const sql = {
     read: `SELECT value FROM ${table} WHERE key = $1 AND ${LIVE}`,
@@ -138,9 +141,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresStorag
 
   /** Our own pool from `url`, made on first use; a failure (no url yet, no `pg`) is retried next time. */
   const open = shared(async (): Promise<PostgresQueryable> => {
-    const resolved = typeof url === 'function' ? url() : url;
-    if (!resolved) throw config('`url()` returned no connection string: set the variable it reads (e.g. DATABASE_URL).');
-    checkUrl(resolved);
+    const resolved = connectionUrl(URL_RULE, url);
     // Loaded here only, at run time: the `pool` path needs no `pg`, and bundlers leave it to Node.
     const pg = await import(/* webpackIgnore: true */ /* turbopackIgnore: true */ 'pg').catch((cause: unknown) => {
       throw new SessionConfigError('postgresStorage: `url` needs the `pg` package (npm install pg), or pass a `pool`.', { cause });
@@ -266,18 +267,6 @@ function seconds(ttlSeconds: number | undefined): number | null {
   if (ttlSeconds === undefined) return null;
   checkTtl('postgresStorage', ttlSeconds);
   return ttlSeconds;
-}
-
-function checkUrl(url: unknown): void {
-  if (typeof url !== 'string' || !/^postgres(ql)?:\/\//.test(url)) {
-    throw config('`url` must be a postgres:// or postgresql:// connection string (or a function returning one).');
-  }
-}
-
-function milliseconds(name: string, value: number | undefined): number {
-  if (value === undefined) return 2_000;
-  if (!Number.isSafeInteger(value) || value <= 0) throw config(`\`${name}\` must be a positive whole number of milliseconds.`);
-  return value;
 }
 
 function config(message: string): SessionConfigError {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Socket, createConnection, createServer } from 'node:net';
 import { type RedisClientType, createClient } from 'redis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SessionConfigError, SessionStorageError } from '../errors.ts';
 import type { SessionStorage } from '../types.ts';
 import { describeStorageContract, whenStarted } from '../../test/storage-contract.ts';
@@ -322,6 +322,19 @@ function defineRedisTests(server: RedisServerHandle): void {
       expect(() => redisStorage({ url: '' })).toThrow(SessionConfigError);
       expect(() => redisStorage({ url: server.url, connectTimeoutMs: 0 })).toThrow(SessionConfigError);
       expect(() => redisStorage({ url: server.url, commandTimeoutMs: 1.5 })).toThrow(SessionConfigError);
+    });
+
+    it('reads a url function at first use; `url: process.env.REDIS_URL` unset at build time names the variable', async () => {
+      let value: string | undefined;
+      const url = vi.fn(() => value);
+      const storage = make({ url, prefix: `lazy:${randomUUID()}:` });
+      expect(url).not.toHaveBeenCalled();
+      await expect(storage.read('key')).rejects.toThrow(/redisStorage: `url` gave no connection string at run time. Set REDIS_URL/);
+      value = server.url; // set later, as REDIS_URL at run time after a build without it
+      expect(await storage.create('key', 'value')).toBe(true);
+      expect(await storage.read('key')).toBe('value');
+      const unset = make({ url: undefined });
+      await expect(unset.read('key')).rejects.toBeInstanceOf(SessionConfigError);
     });
   });
 

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { type RedisClientType, createClient } from 'redis';
 import { SessionConfigError, SessionStorageError } from '../errors.ts';
-import { checkTtl } from '../checks.ts';
+import { checkTtl, positiveInteger } from '../checks.ts';
 import type { SessionStorage } from '../types.ts';
+import { type ConnectionUrl, checkConnectionUrl, connectionUrl } from './connection-url.ts';
 
 /**
  * The few node-redis client members this storage uses. Any client from `createClient()` or
@@ -39,11 +40,13 @@ export interface RedisClientLike {
  */
 export interface RedisStorageOptions {
   /**
-   * `redis://[user:password@]host[:port][/db]` (or `rediss://`). The storage owns this
-   * connection: it opens it on first use, and drops it after a failure or a timeout (so a
-   * late reply can never answer another command), opening a fresh one on the next call.
+   * `redis://[user:password@]host[:port][/db]` (or `rediss://`), or a function returning it,
+   * called at first use: `url: () => process.env.REDIS_URL` lets `next build` run without the
+   * variable. The storage owns this connection: it opens it on first use, and drops it after a
+   * failure or a timeout (so a late reply can never answer another command), opening a fresh
+   * one on the next call.
    */
-  url?: string;
+  url?: ConnectionUrl;
   /**
    * A client you create and close yourself (a Redis Cluster client, a client with your own
    * options). Connected lazily if it is not open yet. Every call is bounded here too, but the
@@ -78,6 +81,7 @@ export type RedisStorage = SessionStorage & {
   close(): Promise<void>;
 };
 
+const URL_RULE = { storage: 'redisStorage', variable: 'REDIS_URL', schemes: ['redis', 'rediss'] } as const;
 const DEFAULT_PREFIX = 'sess:';
 const DEFAULT_CONNECT_TIMEOUT_MS = 2_000;
 const DEFAULT_COMMAND_TIMEOUT_MS = 2_000;
@@ -118,18 +122,17 @@ const COMPARE_AND_SET_SHA1 = createHash('sha1').update(COMPARE_AND_SET).digest('
  */
 export function redisStorage(options: RedisStorageOptions): RedisStorage {
   const { url, client: given } = options;
-  if ((url === undefined) === (given === undefined)) {
+  // `url: process.env.REDIS_URL` with the variable unset (a build) still counts as a url.
+  if (given === undefined ? !('url' in options) : url !== undefined) {
     throw new SessionConfigError('redisStorage: pass exactly one of `url` or `client`.');
   }
-  if (url !== undefined && (typeof url !== 'string' || url === '')) {
-    throw new SessionConfigError('redisStorage: `url` must be a non-empty string.');
-  }
+  checkConnectionUrl(URL_RULE, url);
   const prefix = options.prefix ?? DEFAULT_PREFIX;
   if (typeof prefix !== 'string') {
     throw new SessionConfigError('redisStorage: `prefix` must be a string.');
   }
-  const connectTimeoutMs = positiveInteger('connectTimeoutMs', options.connectTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS);
-  const commandTimeoutMs = positiveInteger('commandTimeoutMs', options.commandTimeoutMs, DEFAULT_COMMAND_TIMEOUT_MS);
+  const connectTimeoutMs = positiveInteger('redisStorage: `connectTimeoutMs`', options.connectTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS);
+  const commandTimeoutMs = positiveInteger('redisStorage: `commandTimeoutMs`', options.commandTimeoutMs, DEFAULT_COMMAND_TIMEOUT_MS);
 
   /** Our client (with `url`): created on first use, dropped by `reset`. */
   let own: RedisClientType | undefined;
@@ -149,8 +152,8 @@ export function redisStorage(options: RedisStorageOptions): RedisStorage {
     if (closed) throw new SessionStorageError('redisStorage is closed.');
     // No reconnection inside node-redis: after a failure the next call opens a fresh client,
     // so calls fail fast while Redis is down and work again as soon as it is back.
-    if (url !== undefined && !own?.isOpen) {
-      own = createClient({ url, socket: { connectTimeout: connectTimeoutMs, reconnectStrategy: false } });
+    if (given === undefined && !own?.isOpen) {
+      own = createClient({ url: connectionUrl(URL_RULE, url), socket: { connectTimeout: connectTimeoutMs, reconnectStrategy: false } });
       // Failures reach the calls; without a listener node-redis's EventEmitter would throw them.
       own.on('error', () => undefined);
     }
@@ -266,14 +269,6 @@ function expirySeconds(ttlSeconds: number | undefined): number | undefined {
   if (ttlSeconds === undefined) return undefined;
   checkTtl('redisStorage', ttlSeconds);
   return Math.ceil(ttlSeconds);
-}
-
-function positiveInteger(name: string, value: number | undefined, fallback: number): number {
-  const result = value ?? fallback;
-  if (!Number.isSafeInteger(result) || result <= 0) {
-    throw new SessionConfigError(`redisStorage: \`${name}\` must be a positive integer (milliseconds).`);
-  }
-  return result;
 }
 
 /** Names the operation only: never the key or the URL (which may hold a password). */
