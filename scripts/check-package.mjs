@@ -21,10 +21,10 @@
 //     …
 //     ```
 //
-// A block fenced as `sh` is instead the command that makes the file (`.env.local`), run in the app
-// folder. Every such file is written into the app; the ones in README_FILES must be there (the checks
-// below use them), the fixture must not hold any of them, and every file the package README shows
-// must be the root README's, character for character.
+// A block fenced as `sh` (or `bash`, `shell`) is instead the command that makes the file
+// (`.env.local`), run in the app folder as pasted. Every such file goes into the app; the ones in
+// README_FILES must be there (the checks below use them), the fixture must not hold any of them,
+// and every file the package README shows must be the root README's, character for character.
 //
 // Ends with one line: `check-package: PASS …` or `check-package: FAIL …` (exit code 1).
 // Env: PACKAGE_DIR (default lib/sessions-kit), KEEP_FIXTURE=1 keeps the temporary folder.
@@ -155,7 +155,7 @@ function readmeFiles(readmePath) {
   return files;
 }
 
-/** The root README's files, checked against README_FILES, the fixture and the package README; undefined when unusable. */
+/** The root README's files, checked against README_FILES, the fixture and the package README; undefined on any failure. */
 function loadReadmeFiles() {
   step('the files of README.md "Use it in your app"');
   const files = readmeFiles(README);
@@ -168,14 +168,14 @@ function loadReadmeFiles() {
     `README.md shows every file the checks use${missing.length ? `: no \`path\` line above a block for ${missing.join(', ')}` : ''}`,
   );
   const shadowed = files.filter((f) => existsSync(path.join(FIXTURE, f.file))).map((f) => f.file);
-  check(shadowed.length === 0, `the fixture holds none of the README's files${shadowed.length ? `: ${shadowed.join(', ')}` : ''}`);
+  const alone = check(shadowed.length === 0, `the fixture holds none of the README's files${shadowed.length ? `: ${shadowed.join(', ')}` : ''}`);
   const shown = readmeFiles(PACKAGE_README);
   const differ = shown.filter((f) => byPath.get(f.file)?.text !== f.text || byPath.get(f.file)?.command !== f.command);
-  check(
+  const same = check(
     shown.length > 0 && differ.length === 0,
-    `the package README's files (${shown.map((f) => f.file).join(', ') || 'none'}) are the root README's${differ.length ? `: ${differ.map((f) => f.file).join(', ')} differ` : ''}`,
+    `the package README's files (${shown.map((f) => f.file).join(', ') || 'none'}) are the root README's${differ.length ? `: ${differ.map((f) => f.file).join(', ')}: not the same` : ''}`,
   );
-  return unique && complete ? files : undefined;
+  return unique && complete && alone && same ? files : undefined;
 }
 
 /** Writes the README's files into the app; the commands run later (`runReadmeCommands`). */
