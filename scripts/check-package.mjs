@@ -1,17 +1,35 @@
 #!/usr/bin/env node
-// Proof that the packed `sessions-kit` works as a new user gets it (issue 8):
+// Proof that the packed `sessions-kit` works as a new user gets it (issues 8 and 20):
 //  1. `npm pack` (prepack builds): only dist JS + .d.ts, README, LICENSE, package.json; every export target present.
 //  2. The core entry bundles for the browser with no Node built-in.
-//  3. A fresh Next 16 app (test/package/fixture, cacheComponents + partialPrefetching) in a temporary folder,
-//     with the tarball and only next, react, react-dom, typescript, @types/* (no redis, no swr):
+//  3. A fresh Next 16 app in a temporary folder, made of the root README's "Use it in your app" files (see
+//     below) over test/package/fixture (only what create-next-app would give, plus the type checks of the
+//     entries), with the tarball and only next, react, react-dom, typescript, @types/* (no redis, no swr):
 //     types of every entry resolve under nodenext (and bundler, in `next build`); `next build` succeeds
 //     WITHOUT SESSION_SECRET; `next start` without a secret, or with a short one, exits at start-up with
-//     the message; with the secret, set → get → clear through a Route Handler with real cookies, and a
-//     Server Component reads the session inside <Suspense>; the server log has no error line.
+//     the message; then, with the `.env.local` the README's command makes: set → get → clear through the
+//     Route Handler with real cookies, the Server Component reads the session inside <Suspense>, the
+//     protected page answers 307 from proxy.ts when signed out and renders when signed in; the server
+//     log has no error line.
+//
+// The README convention. A line holding only a path in backticks, then a fenced block, is a file of
+// the user's app, complete:
+//
+//     `lib/sessions.ts`
+//     ```ts
+//     import { cookie, defineSessions, encrypted } from 'sessions-kit';
+//     …
+//     ```
+//
+// A block fenced as `sh` (or `bash`, `shell`) is instead the command that makes the file
+// (`.env.local`), run in the app folder as pasted. Every such file goes into the app; the ones in
+// README_FILES must be there (the checks below use them), the fixture must not hold any of them,
+// and every file the package README shows must be the root README's, character for character.
+//
 // Ends with one line: `check-package: PASS …` or `check-package: FAIL …` (exit code 1).
 // Env: PACKAGE_DIR (default lib/sessions-kit), KEEP_FIXTURE=1 keeps the temporary folder.
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -20,7 +38,18 @@ import path from 'node:path';
 const ROOT = path.resolve(import.meta.dirname, '..');
 const PACKAGE_DIR = path.resolve(ROOT, process.env.PACKAGE_DIR ?? 'lib/sessions-kit');
 const FIXTURE = path.join(ROOT, 'test/package/fixture');
-const SECRET = 'check-package-secret-0123456789abcdefghij';
+const README = path.join(ROOT, 'README.md');
+const PACKAGE_README = path.join(PACKAGE_DIR, 'README.md');
+/** The README files the checks below rely on: a README without one fails by name, before anything runs. */
+const README_FILES = [
+  '.env.local',
+  'lib/sessions.ts',
+  'app/api/session/route.ts',
+  'app/page.tsx',
+  'app/account/page.tsx',
+  'proxy.ts',
+  'instrumentation.ts',
+];
 const PORTS = [3300, 3399];
 // A hard stop. A run takes about 3 minutes on an idle 2-core machine; the step limits below leave
 // room for a loaded one (shared CI runners), so only a hang fails on time.
@@ -95,6 +124,79 @@ const envWithout = (...names) => {
   for (const name of Object.keys(env)) if (/^npm_/i.test(name) || names.includes(name)) delete env[name];
   return env;
 };
+
+// ---------------------------------------------------------------------------------------------
+// 0. The README's files
+
+/**
+ * The files a README shows, in order: `{ file, command, text, line }`; `command` is true for a block
+ * fenced as sh (the command that makes `file`). Throws on a block that never closes or a path that
+ * leaves the app folder.
+ */
+function readmeFiles(readmePath) {
+  const where = path.relative(ROOT, readmePath);
+  const lines = readFileSync(readmePath, 'utf8').split('\n');
+  const files = [];
+  for (let i = 0; i < lines.length; i++) {
+    const marker = /^`([^`\s]*[./][^`\s]*)`$/.exec(lines[i].trim());
+    if (!marker) continue;
+    let open = i + 1;
+    while (open < lines.length && lines[open].trim() === '') open++;
+    const fence = /^(`{3,}|~{3,})\s*([\w-]*)/.exec(lines[open] ?? '');
+    if (!fence) continue;
+    const close = lines.findIndex((line, j) => j > open && line.trimEnd() === fence[1]);
+    if (close < 0) throw new Error(`${where}:${open + 1}: the block for ${marker[1]} never closes`);
+    const file = path.posix.normalize(marker[1]);
+    if (file.startsWith('../') || path.posix.isAbsolute(file)) throw new Error(`${where}:${i + 1}: ${marker[1]} is outside the app`);
+    const command = ['sh', 'shell', 'bash'].includes(fence[2]);
+    files.push({ file, command, text: `${lines.slice(open + 1, close).join('\n')}\n`, line: i + 1 });
+    i = close;
+  }
+  return files;
+}
+
+/** The root README's files, checked against README_FILES, the fixture and the package README; undefined on any failure. */
+function loadReadmeFiles() {
+  step('the files of README.md "Use it in your app"');
+  const files = readmeFiles(README);
+  for (const { file, command, line } of files) console.log(`  README.md:${line} ${file}${command ? ' (a command makes it)' : ''}`);
+  const byPath = new Map(files.map((f) => [f.file, f]));
+  const unique = check(byPath.size === files.length, 'each file appears once in README.md');
+  const missing = README_FILES.filter((f) => !byPath.has(f));
+  const complete = check(
+    missing.length === 0,
+    `README.md shows every file the checks use${missing.length ? `: no \`path\` line above a block for ${missing.join(', ')}` : ''}`,
+  );
+  const shadowed = files.filter((f) => existsSync(path.join(FIXTURE, f.file))).map((f) => f.file);
+  const alone = check(shadowed.length === 0, `the fixture holds none of the README's files${shadowed.length ? `: ${shadowed.join(', ')}` : ''}`);
+  const shown = readmeFiles(PACKAGE_README);
+  const differ = shown.filter((f) => byPath.get(f.file)?.text !== f.text || byPath.get(f.file)?.command !== f.command);
+  const same = check(
+    shown.length > 0 && differ.length === 0,
+    `the package README's files (${shown.map((f) => f.file).join(', ') || 'none'}) are the root README's${differ.length ? `: ${differ.map((f) => f.file).join(', ')}: not the same` : ''}`,
+  );
+  return unique && complete && alone && same ? files : undefined;
+}
+
+/** Writes the README's files into the app; the commands run later (`runReadmeCommands`). */
+function writeReadmeFiles(appDir, files) {
+  for (const { file, text } of files.filter((f) => !f.command)) {
+    mkdirSync(path.dirname(path.join(appDir, file)), { recursive: true });
+    writeFileSync(path.join(appDir, file), text);
+  }
+}
+
+/** Runs the README's commands in the app, as a user pastes them; `.env.local` must then hold a usable secret. */
+async function runReadmeCommands(appDir, files) {
+  for (const { file, text } of files.filter((f) => f.command)) {
+    step(`the README's command for ${file}`);
+    const result = await run('sh', ['-e', '-c', text], { cwd: appDir, env: envWithout('SESSION_SECRET'), echo: false });
+    if (!check(result.code === 0 && existsSync(path.join(appDir, file)), `the command makes ${file}`)) console.log(result.output);
+  }
+  const envLocal = path.join(appDir, '.env.local');
+  const secret = existsSync(envLocal) ? /^SESSION_SECRET=(.*)$/m.exec(readFileSync(envLocal, 'utf8'))?.[1] : undefined;
+  check((secret?.length ?? 0) >= 32, `.env.local holds a SESSION_SECRET of at least 32 characters (${secret?.length ?? 'none'})`);
+}
 
 // ---------------------------------------------------------------------------------------------
 // 1. The tarball
@@ -187,9 +289,10 @@ function version(name) {
   return JSON.parse(readFileSync(requireFromRoot.resolve(`${name}/package.json`), 'utf8')).version;
 }
 
-async function installApp(tarball) {
+async function installApp(tarball, files) {
   const appDir = path.join(workDir, 'app');
   cpSync(FIXTURE, appDir, { recursive: true });
+  writeReadmeFiles(appDir, files);
   writeFileSync(
     path.join(appDir, 'package.json'),
     `${JSON.stringify({ name: 'sessions-kit-fixture', private: true, type: 'module' }, null, 2)}\n`,
@@ -212,6 +315,13 @@ async function installApp(tarball) {
 
 async function typecheckNodeNext(appDir) {
   step('tsc: every entry under moduleResolution nodenext');
+  const manifest = JSON.parse(readFileSync(path.join(PACKAGE_DIR, 'package.json'), 'utf8'));
+  const entries = readFileSync(path.join(FIXTURE, 'entries.ts'), 'utf8');
+  const specifiers = Object.keys(manifest.exports)
+    .filter((key) => key !== './package.json')
+    .map((key) => `${manifest.name}${key.slice(1)}`);
+  const unchecked = specifiers.filter((specifier) => !entries.includes(`from '${specifier}';`));
+  check(unchecked.length === 0, `entries.ts imports every entry${unchecked.length ? `: not ${unchecked.join(', ')}` : ''}`);
   const result = await run('npx', ['tsc', '-p', 'tsconfig.nodenext.json'], { cwd: appDir });
   check(result.code === 0, 'entry types resolve under nodenext (bundler: checked by next build)');
 }
@@ -221,6 +331,8 @@ async function build(appDir) {
   const t = Date.now();
   const result = await run('npx', ['next', 'build'], { cwd: appDir, env: envWithout('SESSION_SECRET') });
   figures.build = `${Math.round((Date.now() - t) / 1000)}s`;
+  const warnings = result.output.split('\n').filter((line) => /\bwarning\b/i.test(line));
+  check(warnings.length === 0, `next build prints no warning${warnings.length ? `:\n      ${warnings.slice(0, 8).join('\n      ')}` : ''}`);
   return check(result.code === 0, `next build succeeds without SESSION_SECRET (${figures.build})`);
 }
 
@@ -278,13 +390,94 @@ function setCookie(response, name) {
   return { pair, value: pair.slice(name.length + 1), attributes: attributes.map((a) => a.toLowerCase()) };
 }
 
+/** One request to the app, redirects not followed; `body` is the text of the answer. */
+async function request(base, pathname, { method = 'GET', cookie, origin, json } = {}) {
+  const headers = {};
+  if (cookie) headers.cookie = cookie;
+  if (origin) headers.origin = origin;
+  if (json !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${base}${pathname}`, {
+    method,
+    headers,
+    body: json === undefined ? undefined : JSON.stringify(json),
+    redirect: 'manual',
+  });
+  return { status: response.status, response, body: await response.text() };
+}
+
+const userOf = (answer) => JSON.parse(answer.body).user;
+
+/** The README's Route Handler: set, get, refusals. Resolves with the issued cookie (`user=…`), or undefined. */
+async function checkRoute(base) {
+  let answer = await request(base, '/api/session');
+  check(userOf(answer) === null && !setCookie(answer.response, 'user'), 'GET without a cookie: no session, no Set-Cookie');
+
+  answer = await request(base, '/api/session', { method: 'POST', origin: base, json: { name: '' } });
+  check(answer.status === 400 && !setCookie(answer.response, 'user'), 'POST without a name: 400, no Set-Cookie');
+
+  answer = await request(base, '/api/session', { method: 'POST', origin: base, json: { name: 'Ada' } });
+  const issued = setCookie(answer.response, 'user');
+  if (!check(answer.status === 200 && issued !== undefined, 'POST signs in (Set-Cookie: user=…)')) return undefined;
+  check(
+    ['httponly', 'samesite=lax', 'path=/', 'secure'].every((a) => issued.attributes.includes(a)),
+    `the cookie is HttpOnly, SameSite=Lax, Path=/, Secure (${issued.attributes.join('; ')})`,
+  );
+  check(issued.value.split('.').length === 5 && !issued.value.includes('Ada'), 'the cookie holds a JWE, not the data');
+
+  answer = await request(base, '/api/session', { cookie: issued.pair });
+  const user = userOf(answer);
+  check(user?.name === 'Ada' && Number.isInteger(user.signedInAt), 'GET with the cookie reads the session');
+
+  answer = await request(base, '/api/session', { method: 'POST', origin: 'https://evil.example', cookie: issued.pair, json: { name: 'Eve' } });
+  check(answer.status === 403, 'a cross-site POST with the cookie is refused (403)');
+  return issued;
+}
+
+/** The README's pages: the Server Component read and the page behind proxy.ts. */
+async function checkPages(base, issued) {
+  const tampered = `user=${issued.value.slice(0, -4)}AAAA`;
+  const signedIn = /Signed in as (<!-- -->)?Ada/;
+
+  let answer = await request(base, '/', { cookie: issued.pair });
+  check(answer.status === 200 && answer.body.includes('Hello, Ada'), 'the Server Component inside <Suspense> shows the session');
+  answer = await request(base, '/');
+  check(answer.status === 200 && answer.body.includes('Not signed in'), 'the page without a cookie shows no session');
+
+  answer = await request(base, '/account');
+  const location = answer.response.headers.get('location');
+  check(
+    answer.status === 307 && location !== null && new URL(location, base).pathname === '/',
+    `signed out, /account answers 307 to / from proxy.ts (${answer.status} ${location ?? 'no Location'})`,
+  );
+  answer = await request(base, '/account', { cookie: issued.pair });
+  check(answer.status === 200 && signedIn.test(answer.body), 'signed in, /account renders the session');
+  answer = await request(base, '/account', { cookie: tampered });
+  check(
+    answer.status === 200 && !signedIn.test(answer.body) && answer.body.includes('NEXT_REDIRECT'),
+    'with a tampered cookie, /account redirects in the stream (sessions.require inside <Suspense>)',
+  );
+
+  answer = await request(base, '/api/session', { cookie: tampered });
+  check(answer.status === 200 && userOf(answer) === null, 'a tampered cookie reads as no session');
+}
+
+async function checkSignOut(base, issued) {
+  const answer = await request(base, '/api/session', { method: 'DELETE', origin: base, cookie: issued.pair });
+  const cleared = setCookie(answer.response, 'user');
+  check(
+    answer.status === 200 && cleared?.value === '' && cleared.attributes.includes('max-age=0'),
+    'DELETE clears the session (user=; Max-Age=0)',
+  );
+}
+
+/** `next start` with no SESSION_SECRET in its environment: the secret comes from the README's `.env.local`. */
 async function serve(appDir) {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  step(`next start WITH the secret on ${base}`);
+  step(`next start with .env.local on ${base}`);
   const server = spawn('npx', ['next', 'start', '-p', String(port), '-H', '127.0.0.1'], {
     cwd: appDir,
-    env: { ...envWithout(), SESSION_SECRET: SECRET },
+    env: envWithout('SESSION_SECRET'),
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -298,55 +491,10 @@ async function serve(appDir) {
   });
   try {
     if (!check(await waitUntilUp(base, server), 'the server answers')) return;
-    const json = { 'content-type': 'application/json', origin: base };
-    const page = async (cookie) => {
-      const response = await fetch(base, { headers: cookie ? { cookie } : {} });
-      return { status: response.status, html: await response.text() };
-    };
-
-    let response = await fetch(`${base}/api/session`);
-    check((await response.json()).user === null && !setCookie(response, 'user'), 'GET without a cookie: no session, no Set-Cookie');
-
-    const ada = { name: 'Ada', visits: 3 };
-    response = await fetch(`${base}/api/session`, { method: 'POST', headers: json, body: JSON.stringify(ada) });
-    const issued = setCookie(response, 'user');
-    check(response.status === 200 && issued !== undefined, 'POST sets the session (Set-Cookie: user=…)');
+    const issued = await checkRoute(base);
     if (!issued) return;
-    check(
-      issued.attributes.includes('httponly') && issued.attributes.includes('samesite=lax') && issued.attributes.includes('path=/'),
-      'the cookie is HttpOnly, SameSite=Lax, Path=/',
-    );
-    check(issued.value.split('.').length === 5 && !issued.value.includes('Ada'), 'the cookie holds a JWE, not the data');
-
-    response = await fetch(`${base}/api/session`, { headers: { cookie: issued.pair } });
-    check(JSON.stringify((await response.json()).user) === JSON.stringify(ada), 'GET with the cookie reads the session');
-
-    const withSession = await page(issued.pair);
-    check(
-      withSession.status === 200 && withSession.html.includes('Hello Ada, visit 3'),
-      'the Server Component inside <Suspense> shows the session',
-    );
-    const anonymous = await page(undefined);
-    check(anonymous.status === 200 && anonymous.html.includes('No session'), 'the page without a cookie shows no session');
-
-    const tampered = `user=${issued.value.slice(0, -4)}AAAA`;
-    response = await fetch(`${base}/api/session`, { headers: { cookie: tampered } });
-    check(response.status === 200 && (await response.json()).user === null, 'a tampered cookie reads as no session');
-
-    response = await fetch(`${base}/api/session`, { method: 'DELETE', headers: { ...json, cookie: issued.pair } });
-    const cleared = setCookie(response, 'user');
-    check(
-      response.status === 200 && cleared?.value === '' && cleared.attributes.includes('max-age=0'),
-      'DELETE clears the session (user=; Max-Age=0)',
-    );
-
-    const crossSite = await fetch(`${base}/api/session`, {
-      method: 'POST',
-      headers: { ...json, origin: 'https://evil.example', cookie: issued.pair },
-      body: JSON.stringify(ada),
-    });
-    await crossSite.arrayBuffer();
-    check(crossSite.status === 403, 'a cross-site POST with the cookie is refused (403)');
+    await checkPages(base, issued);
+    await checkSignOut(base, issued);
   } finally {
     stop(server);
     await new Promise((resolve) => (server.exitCode !== null ? resolve() : server.once('close', resolve)));
@@ -359,9 +507,11 @@ async function serve(appDir) {
 
 async function main() {
   workDir = mkdtempSync(path.join(tmpdir(), 'sessions-kit-package-'));
+  const files = loadReadmeFiles();
+  if (!files) return;
   const tarball = await pack();
   if (!tarball) return;
-  const appDir = await installApp(tarball);
+  const appDir = await installApp(tarball, files);
   if (!appDir) return;
   await bundleCore(appDir);
   await typecheckNodeNext(appDir);
@@ -369,6 +519,7 @@ async function main() {
   step('next start without a usable secret');
   await refusesToStart(appDir, undefined, 'without SESSION_SECRET');
   await refusesToStart(appDir, 'tooshort', 'with SESSION_SECRET=tooshort');
+  await runReadmeCommands(appDir, files);
   await serve(appDir);
 }
 
