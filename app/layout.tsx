@@ -1,6 +1,7 @@
 import type { Metadata, Viewport } from 'next';
 import Link from 'next/link';
 import type { ReactNode } from 'react';
+import { currentAuth } from './_components/current-auth';
 import { NavLinks } from './_components/nav-links';
 import { SignedIn } from './_components/signed-in';
 import { currentTheme } from './_components/theme';
@@ -31,7 +32,8 @@ export const viewport: Viewport = {
 export default async function RootLayout({ children }: { children: ReactNode }) {
   // The theme comes from the signed `prefs` cookie and is rendered on <html> by the server,
   // so the first paint already has the right colours (no flash, no inline script).
-  const theme = await currentTheme();
+  // The nav offers "Log in" or "Account" from the same read as the header's chip (cached per render).
+  const [theme, auth] = await Promise.all([currentTheme(), currentAuth()]);
   return (
     <html lang="en" data-theme={theme}>
       <body>
@@ -53,7 +55,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
               <ThemePicker theme={theme} />
             </div>
           </div>
-          <NavLinks />
+          <NavLinks signedIn={auth !== undefined} />
         </header>
         <main id="main">{children}</main>
         <footer className="foot">

@@ -4,6 +4,10 @@
 //   node scripts/screenshots.mjs                 # against a running app (BASE_URL, default http://127.0.0.1:3100)
 //   node scripts/screenshots.mjs --assets-only   # only public/og.png and public/favicon.ico (no server needed)
 //
+// The running app: `npm run build`, then `SESSION_SECRET=… npx next start -p 3100` (or `npm run dev -- -p 3100`).
+// The script starts a counter, logs in as the demo user, fills the basket and the cart, and checks that
+// each page's header shows the user signed in (no "Log in" in the nav) before it takes the picture.
+//
 // Writes docs/screenshot.png (desktop, light), docs/screenshot-inspector.png (desktop, dark),
 // docs/screenshot-phone.png (390 px, dark), public/og.png (1200×630) and public/favicon.ico.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -63,6 +67,21 @@ async function favicon() {
   writeFileSync(path.join(root, 'public/favicon.ico'), Buffer.concat([header, png]));
 }
 
+/** Waits until the header shows the demo user signed in: the chip names them and the nav offers no "Log in". */
+async function signedInHeader(page) {
+  await page.getByTestId('signed-in').filter({ hasText: 'ada' }).waitFor();
+  const nav = page.getByRole('navigation', { name: 'Demos' });
+  await nav.getByRole('link', { name: 'Account' }).waitFor();
+  if ((await nav.getByRole('link', { name: 'Log in' }).count()) > 0) throw new Error('The nav still offers "Log in" to a signed-in user.');
+}
+
+/** A screenshot once the page has settled (data loaded, header signed in). */
+async function shoot(page, file) {
+  await page.waitForLoadState('networkidle');
+  await signedInHeader(page);
+  await page.screenshot({ path: path.join(root, file) });
+}
+
 async function screenshots() {
   const desktop = await browser.newContext({ viewport: { width: 1280, height: 860 }, colorScheme: 'light' });
   const page = await desktop.newPage();
@@ -78,16 +97,24 @@ async function screenshots() {
   await page.waitForURL('**/account');
   await page.goto(`${base}/`);
   await page.getByTestId('count').waitFor();
-  await page.screenshot({ path: path.join(root, 'docs/screenshot.png') });
+  await shoot(page, 'docs/screenshot.png');
 
+  // The theme is saved by a Server Action (a POST to the page): wait for it before leaving the page.
+  const saved = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/');
   await page.getByRole('radio', { name: 'Dark theme' }).check();
+  await saved;
+  await page.goto(`${base}/basket`);
+  await page.getByLabel('Item').fill('coffee');
+  await page.getByRole('button', { name: 'Add' }).click();
+  await page.getByTestId('items').waitFor();
   await page.goto(`${base}/cart`);
   await page.getByLabel('Item').fill('tea');
   await page.getByRole('button', { name: 'Add' }).click();
   await page.getByTestId('items').waitFor();
   await page.goto(`${base}/inspector`);
   await page.getByTestId('inspect-user_session').getByTestId('exp').waitFor();
-  await page.screenshot({ path: path.join(root, 'docs/screenshot-inspector.png') });
+  await page.getByTestId('inspect-basket').getByTestId('fingerprint').waitFor();
+  await shoot(page, 'docs/screenshot-inspector.png');
   const cookies = await desktop.cookies();
   await desktop.close();
 
@@ -98,7 +125,7 @@ async function screenshots() {
   await mobile.getByLabel('Item').fill('a-very-long-item-name-that-wraps');
   await mobile.getByRole('button', { name: 'Add' }).click();
   await mobile.getByTestId('items').waitFor();
-  await mobile.screenshot({ path: path.join(root, 'docs/screenshot-phone.png') });
+  await shoot(mobile, 'docs/screenshot-phone.png');
   await phone.close();
   console.log('Wrote docs/screenshot.png, docs/screenshot-inspector.png, docs/screenshot-phone.png');
 }
