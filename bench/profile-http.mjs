@@ -38,9 +38,9 @@ for (let tries = 0; !(await fetch(`${base}/api/bench`).then((r) => r.ok, () => f
 }
 
 const cookieOf = (response) => response.headers.getSetCookie().find((c) => c.includes('user_session='))?.split(';')[0];
-const cookie = cookieOf(await fetch(`${base}/api/bench?session=1`));
+const cookie = cookieOf(await fetch(`${base}/api/bench/session`));
 if (!cookie) throw new Error('The session route set no cookie.');
-const routes = { plain: '/api/bench', constant: '/api/bench/constant', session: '/api/bench?session=1' };
+const routes = { plain: '/api/bench', constant: '/api/bench/constant', session: '/api/bench/session' };
 const load = (path, duration) =>
   new Promise((done, fail) =>
     autocannon({ url: base + path, headers: { cookie }, connections: 10, duration }, (err, result) => (err ? fail(err) : done(result))),

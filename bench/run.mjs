@@ -288,7 +288,7 @@ function cookieFrom(response, name) {
 /**
  * The routes to load, each with a valid cookie, after checking that each one really does its
  * work (a floor that skipped it would flatter us):
- *   session   GET /api/bench?session=1   decrypt, increment, re-encrypt, Set-Cookie (ours)
+ *   session   GET /api/bench/session     decrypt, increment, re-encrypt, Set-Cookie (ours)
  *   constant  GET /api/bench/constant    the same answer with a constant Set-Cookie (Next's own cost)
  *   iron      GET /api/bench/iron        the same route on iron-session (the peer)
  *   plain     GET /api/bench             the same handler wrapper without session work (information)
@@ -306,12 +306,12 @@ async function httpTargets(base) {
     }
     return cookie;
   };
-  const cookie = await checkCounts('/api/bench?session=1', 'user_session');
+  const cookie = await checkCounts('/api/bench/session', 'user_session');
   const ironCookie = await checkCounts('/api/bench/iron', 'iron_session');
 
   const constant = await get('/api/bench/constant', cookie);
   const constantCookie = cookieFrom(constant, 'user_session');
-  const ours = await get('/api/bench?session=1', cookie);
+  const ours = await get('/api/bench/session', cookie);
   const oursCookie = cookieFrom(ours, 'user_session');
   if (!constantCookie || constantCookie.length !== oursCookie?.length || (await constant.json()).count !== 1) {
     throw new Error('The constant-cookie route does not send a Set-Cookie of the same size as ours.');
@@ -322,7 +322,7 @@ async function httpTargets(base) {
   return {
     // The same request bytes for ours, constant and plain: a browser sends its cookie whether the route reads it or not.
     targets: {
-      session: { url: `${base}/api/bench?session=1`, cookie },
+      session: { url: `${base}/api/bench/session`, cookie },
       constant: { url: `${base}/api/bench/constant`, cookie },
       iron: { url: `${base}/api/bench/iron`, cookie: ironCookie },
       plain: { url: `${base}/api/bench`, cookie },

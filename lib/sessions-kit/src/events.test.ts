@@ -56,6 +56,20 @@ describe('onEvent', () => {
     const response = await sessions.handler(async (_r, { session }) => Response.json(await session.get('down')))(makeRequest({ cookies: { down: 'a'.repeat(43) } }), {});
     expect(response.status).toBe(503);
   });
+
+  it('an async listener that rejects causes no unhandled rejection', async () => {
+    const unhandled = vi.fn();
+    process.on('unhandledRejection', unhandled);
+    try {
+      const sessions = defineSessions({ down: cookie<{ n: number }>({ storage: failingStorage() }) }, { onEvent: async () => { throw new Error('broken async listener'); } });
+      const response = await sessions.handler(async (_r, { session }) => Response.json(await session.get('down')))(makeRequest({ cookies: { down: 'a'.repeat(43) } }), {});
+      expect(response.status).toBe(503);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(unhandled).not.toHaveBeenCalled();
+    } finally {
+      process.off('unhandledRejection', unhandled);
+    }
+  });
 });
 
 describe('without onEvent', () => {

@@ -24,7 +24,8 @@ export type SessionEvent =
   /** Sessions of one owner were ended: one (`revoke`), all but the current (`revokeOthers`), or all (`revokeAll`). */
   | { type: 'revoked'; session: string; scope: 'one' | 'others' | 'all'; count: number };
 
-export type SessionEventListener = (event: SessionEvent) => void;
+/** What it returns is ignored; a Promise it returns is awaited by nobody, and its rejection dropped. */
+export type SessionEventListener = (event: SessionEvent) => unknown;
 
 /** Errors this turns into events; anything else passes unreported. */
 export function eventOf(session: string, error: unknown): SessionEvent | undefined {
@@ -42,7 +43,9 @@ export function listenerFor(onEvent: SessionEventListener | undefined): SessionE
   if (onEvent) {
     return (event) => {
       try {
-        onEvent(event);
+        // An async listener's rejection is dropped too (never an unhandled rejection).
+        const result = onEvent(event);
+        if (result instanceof Promise) result.catch(() => undefined);
       } catch {
         // A broken listener must not turn a session answer into a 500.
       }

@@ -4,7 +4,7 @@
  * type-level API.
  */
 import { afterEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
-import { SessionConflictError, type SessionTransformer, cookie, defineSessions, encrypted, header, signed } from './index.ts';
+import { SessionConfigError, SessionConflictError, type SessionTransformer, cookie, memoryStorage, defineSessions, encrypted, header, signed } from './index.ts';
 import {
   OTHER_SECRET,
   ORIGIN,
@@ -350,6 +350,20 @@ describe('sessions.handler', () => {
       await expect(route(makeRequest({ method: 'POST' }), {})).rejects.toMatchObject({ name: 'SessionConfigError' });
     } finally {
       vi.unstubAllEnvs();
+      logged.mockRestore();
+    }
+  });
+
+  it('a storage misconfigured at run time (no url) is a SessionConfigError, not an outage (no 503)', async () => {
+    const misconfigured = { ...memoryStorage(), read: async () => { throw new SessionConfigError('redisStorage: `url` gave no connection string at run time. Set REDIS_URL.'); } };
+    const sessions = defineSessions({ s: cookie<User>({ storage: misconfigured }) });
+    await expect(sessions.forRequest(makeRequest({ cookies: { s: 'A'.repeat(43) } })).get('s')).rejects.toBeInstanceOf(SessionConfigError);
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const response = await sessions.handler(async (_r, { session }) => Response.json(await session.get('s')))(makeRequest({ cookies: { s: 'A'.repeat(43) } }), {});
+      expect(response.status).toBe(500);
+      expect((await response.json()).error).toMatch(/Set REDIS_URL/);
+    } finally {
       logged.mockRestore();
     }
   });

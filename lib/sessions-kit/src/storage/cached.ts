@@ -38,7 +38,7 @@ const DEFAULT_MAX_ENTRIES = 10_000;
  *
  * @example
  * ```ts
- * const storage = cachedStorage(redisStorage({ url: process.env.REDIS_URL }), { ttlMs: 2_000 });
+ * const storage = cachedStorage(redisStorage({ url: () => process.env.REDIS_URL }), { ttlMs: 2_000 });
  * ```
  */
 export function cachedStorage(inner: SessionStorage, options: CachedStorageOptions = {}): SessionStorage {

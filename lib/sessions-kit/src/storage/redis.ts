@@ -69,7 +69,7 @@ export interface RedisStorageOptions {
  *
  * @example
  * ```ts
- * const storage: RedisStorage = redisStorage({ url: process.env.REDIS_URL });
+ * const storage: RedisStorage = redisStorage({ url: () => process.env.REDIS_URL });
  * process.once('SIGTERM', () => void storage.close());
  * ```
  */
@@ -114,7 +114,7 @@ const COMPARE_AND_SET_SHA1 = createHash('sha1').update(COMPARE_AND_SET).digest('
  *
  * @example
  * ```ts
- * const storage = redisStorage({ url: process.env.REDIS_URL });
+ * const storage = redisStorage({ url: () => process.env.REDIS_URL });
  * await storage.create(key, '{"user":1}', 3600); // SET sess:<key> … NX EX 3600
  * await storage.read(key); // '{"user":1}'
  * await storage.close(); // on shutdown

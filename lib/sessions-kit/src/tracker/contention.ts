@@ -10,7 +10,7 @@
  * The wait for a turn is bounded, so a slow or re-entrant task can delay the queue but never
  * deadlock it: after the bound a waiter goes ahead and relies on compare-and-set alone.
  */
-import { SessionConflictError, SessionStorageError } from '../errors.ts';
+import { SessionConfigError, SessionConflictError, SessionStorageError } from '../errors.ts';
 import type { SessionStorage } from '../types.ts';
 
 /** Attempts per conditional operation, the first included; then SessionConflictError. */
@@ -82,7 +82,8 @@ export function storageGuard(sessionName: string): Guard {
     try {
       return await run();
     } catch (error) {
-      if (error instanceof SessionConflictError) throw error;
+      // A conflict, or a storage misconfigured (no url at run time), is not an outage: as it is.
+      if (error instanceof SessionConflictError || error instanceof SessionConfigError) throw error;
       if (error instanceof SessionStorageError) {
         // The storage's own typed error passes through, with the operation for events added.
         (error as { operation?: string }).operation ??= what;
