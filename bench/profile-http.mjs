@@ -8,7 +8,7 @@
 //   node bench/profile-http.mjs <built app dir> [seconds per route, default 12]
 //
 // The app dir is one that bench/run.mjs builds (a copy of the app plus bench/fixture), e.g.
-// BENCH_KEEP_APP=1 npm run bench, or any copy built the same way (see copyApp in run.mjs).
+// any copy built the same way as copyApp in run.mjs does (the app plus bench/fixture, `next build`).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +16,7 @@ import { SourceMap } from 'node:module';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { forEachSample } from './cpu-profile.mjs';
 
 const app = resolve(process.argv[2] ?? '');
 const seconds = Number(process.argv[3] ?? 12);
@@ -63,7 +64,6 @@ writeFileSync(join(profileDir, 'windows.json'), JSON.stringify(windows));
 // ---- attribution -----------------------------------------------------------------------------
 
 const maps = new Map();
-const other = new Map();
 /** The original source of a bundled position, through the chunk's .map (cached per chunk). */
 function original(url, line, column) {
   if (!url.startsWith('file://')) return undefined;
@@ -85,7 +85,6 @@ function group(frame) {
   if (/undici|abort_controller|node:internal\/webstreams|node:internal\/event_target/.test(source)) return 'Web Request/Response/Headers/streams (undici)';
   if (/node_modules\/next\/|\.next\/server\//.test(url) || source.startsWith('webpack://next/')) return 'Next.js';
   if (source.startsWith('node:')) return 'Node (http, net, timers, …)';
-  other.set(`${functionName} ${source}`, (other.get(`${functionName} ${source}`) ?? 0) + 1);
   return 'native / other';
 }
 
@@ -95,17 +94,10 @@ const profiles = readdirSync(profileDir)
 const perRoute = {};
 for (const [name, window] of Object.entries(windows)) {
   const totals = new Map();
-  for (const p of profiles) {
-    const nodes = new Map(p.nodes.map((n) => [n.id, n]));
-    let at = p.startTime;
-    for (let i = 0; i < p.samples.length; i++) {
-      at += p.timeDeltas[i] ?? 0;
-      if (at < window.startUs || at > window.endUs) continue;
-      const node = nodes.get(p.samples[i]);
-      const g = node && group(node.callFrame);
-      if (g) totals.set(g, (totals.get(g) ?? 0) + (p.timeDeltas[i + 1] ?? 0));
-    }
-  }
+  forEachSample(profiles, window, (frame, micros) => {
+    const g = group(frame);
+    if (g) totals.set(g, (totals.get(g) ?? 0) + micros);
+  });
   perRoute[name] = Object.fromEntries([...totals].map(([g, us]) => [g, us / window.requests]));
 }
 
@@ -126,4 +118,3 @@ const lines = [
   `Requests profiled: ${Object.entries(windows).map(([n, w]) => `${n} ${w.requests}`).join(', ')}.`,
 ];
 console.log(lines.join('\n'));
-if (process.env.DEBUG) console.log([...other].sort((a, b) => b[1] - a[1]).slice(0, 25));

@@ -25,6 +25,7 @@ import { createServer } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { forEachSample } from './cpu-profile.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 // One folder per run: two runs at once (a quick BENCH_ONLY=codec next to a full run) never
@@ -206,28 +207,17 @@ function summarizeProfiles(profiles, window) {
     if (url.startsWith('/')) return relative(ROOT, url);
     return url;
   };
-  for (const p of profiles) {
-    const nodes = new Map(p.nodes.map((n) => [n.id, n]));
-    let at = p.startTime;
-    for (let i = 0; i < p.samples.length; i++) {
-      at += p.timeDeltas[i] ?? 0;
-      if (at < window.startUs || at > window.endUs) continue;
-      // DevTools convention: the interval after a sample belongs to that sample.
-      const micros = p.timeDeltas[i + 1] ?? 0;
-      const node = nodes.get(p.samples[i]);
-      if (!node) continue;
-      const { functionName, url, lineNumber } = node.callFrame;
-      const file = shortUrl(url);
-      const name = functionName || '(anonymous)';
-      const key = `${name}\u0000${file}`;
-      const entry = byFunction.get(key) ?? { name, file, line: lineNumber + 1, micros: 0 };
-      entry.micros += micros;
-      byFunction.set(key, entry);
-      const fileKey = file || '(native / VM)';
-      byFile.set(fileKey, (byFile.get(fileKey) ?? 0) + micros);
-      total += micros;
-    }
-  }
+  forEachSample(profiles, window, ({ functionName, url, lineNumber }, micros) => {
+    const file = shortUrl(url);
+    const name = functionName || '(anonymous)';
+    const key = `${name}\u0000${file}`;
+    const entry = byFunction.get(key) ?? { name, file, line: lineNumber + 1, micros: 0 };
+    entry.micros += micros;
+    byFunction.set(key, entry);
+    const fileKey = file || '(native / VM)';
+    byFile.set(fileKey, (byFile.get(fileKey) ?? 0) + micros);
+    total += micros;
+  });
   const pct = (micros) => Math.round((micros / total) * 1000) / 10;
   // Coarse buckets, so the share of the library itself is one number.
   const groups = { 'lib/sessions-kit/src/** (the library)': 0, 'node:crypto (JS side)': 0, 'Request/Response/Headers (undici, AbortSignal)': 0, 'garbage collector': 0 };
