@@ -52,16 +52,24 @@ function gated(inner: SessionStorage) {
   const gate = new Promise<void>((resolve) => {
     open = resolve;
   });
+  let waiting = 0;
+  const arrivals: Array<() => void> = [];
   const storage: SessionStorage = {
     read: (key) => inner.read(key),
     invalidate: (key) => inner.invalidate(key),
     create: (key, value, ttl) => inner.create(key, value, ttl),
     compareAndSet: async (key, expected, next, ttl) => {
+      waiting++;
+      for (const arrived of arrivals.splice(0)) arrived();
       await gate;
       return inner.compareAndSet(key, expected, next, ttl);
     },
   };
-  return { storage, open };
+  /** Resolves once `count` compare-and-sets wait at the gate (their reads are done). */
+  const waitingAtGate = async (count: number) => {
+    while (waiting < count) await new Promise<void>((resolve) => arrivals.push(resolve));
+  };
+  return { storage, open, waitingAtGate };
 }
 
 function expectConflict(error: unknown): void {
@@ -167,9 +175,12 @@ export function describeRequestRaces(storageName: string, open: () => Promise<Op
       const id = await newBasket(['x']);
       // Past the renewal threshold: every read below renews by compare-and-set.
       vi.setSystemTime(Date.now() + 61_000);
-      const { storage, open: release } = gated(opened.handle(0));
+      const { storage, open: release, waitingAtGate } = gated(opened.handle(0));
       const renewing = defineSessions({ basket: cookie<Basket>({ storage, idleTimeout: IDLE }) });
       const renewals = Array.from({ length: 4 }, () => request(renewing, id, (s) => s.get('basket')));
+      // Every renewal has loaded the session before the logout starts (on a pool, reads issued
+      // first need not run first).
+      await waitingAtGate(renewals.length);
       const logout = await request(app(1), id, (s) => s.clear('basket'));
       expect(setCookieFor(logout.response, 'basket')?.attributes.get('max-age')).toBe('0');
       release();
