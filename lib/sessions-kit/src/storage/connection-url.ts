@@ -27,7 +27,11 @@ export function checkConnectionUrl(rule: UrlRule, url: unknown): void {
 
 /** The connection string at first use; a missing one names the option and the variable. */
 export function connectionUrl(rule: UrlRule, url: ConnectionUrl | undefined): string {
-  const value = (typeof url === 'function' ? url() : url)?.trim();
+  const given: unknown = typeof url === 'function' ? url() : url;
+  if (given !== undefined && typeof given !== 'string') {
+    throw new SessionConfigError(`${rule.storage}: \`url\` returned ${given === null ? 'null' : typeof given}, not a connection string.`);
+  }
+  const value = given?.trim();
   if (!value) {
     throw new SessionConfigError(
       `${rule.storage}: \`url\` gave no connection string at run time. Set ${rule.variable} (or the variable your \`url\` reads) in the server's environment.`,
