@@ -13,9 +13,9 @@ export type { RequireOptions } from './request/next.ts';
 export { isCrossSiteRequest } from './request/cross-site.ts';
 export type { CrossSiteOptions } from './request/cross-site.ts';
 export { cookie } from './transport/cookie.ts';
-export type { CookieAttributes, CookieSessionOptions, ResolvedCookie, SameSite } from './transport/cookie.ts';
+export type { CookieAttributes, CookieSessionDefinition, CookieSessionOptions, ResolvedCookie, SameSite } from './transport/cookie.ts';
 export { header } from './transport/header.ts';
-export type { HeaderSessionOptions } from './transport/header.ts';
+export type { HeaderSessionDefinition, HeaderSessionOptions } from './transport/header.ts';
 export { encrypted } from './transform/encrypted.ts';
 export type { EncryptedOptions } from './transform/encrypted.ts';
 export { signed } from './transform/signed.ts';
@@ -44,10 +44,12 @@ export type {
   SessionSerializer,
   SessionTransformer,
   SessionTransformerFactory,
+  ExpiryCarryingTransformer,
   TransformInput,
   SessionTimes,
   SessionBehaviour,
   SessionDefinition,
+  AnySessionDefinition,
   SessionData,
   SessionValue,
 } from './types.ts';
