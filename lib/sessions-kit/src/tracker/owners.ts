@@ -7,6 +7,8 @@
  * It is a hint, the session records are the truth: entries are added before a record names the
  * owner, a login drops the entries whose sessions have ended (expired without a logout, say) as it
  * adds its own, `list` drops the ones it finds dead, and the record goes when its last entry does.
+ * A first login (no index known to this process) tries to create the index with its one entry
+ * outright; when the index exists that create fails and the login edits it like any other.
  * An entry younger than a minute is never dropped as dead: its record may be on its way.
  * Stored JSON: `{"v":1,"n":<session>,"s":{<key>:<added at, seconds>,…}}` under
  * base64url(SHA-256(namespace + [session, owner])).
