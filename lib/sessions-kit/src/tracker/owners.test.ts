@@ -62,10 +62,10 @@ describe.each(CASES)('per-user sessions on $name', ({ open }) => {
   });
 
   it('a first login in each of two instances (each creates the index first) keeps both listed', async () => {
-    await login('cy', 'laptop', define(opened.handle(0)));
-    await login('cy', 'phone', define(opened.handle(1)));
-    await login('cy', 'tablet', define(opened.handle(1)));
-    const devices = (await sessions.forOwner('auth', 'cy').list()).map((i) => i.data.device).sort();
+    await login('zoe', 'laptop', define(opened.handle(0)));
+    await login('zoe', 'phone', define(opened.handle(1)));
+    await login('zoe', 'tablet', define(opened.handle(1)));
+    const devices = (await sessions.forOwner('auth', 'zoe').list()).map((i) => i.data.device).sort();
     expect(devices).toEqual(['laptop', 'phone', 'tablet']);
   });
 
