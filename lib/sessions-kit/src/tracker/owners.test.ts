@@ -61,6 +61,14 @@ describe.each(CASES)('per-user sessions on $name', ({ open }) => {
     expect((await exchange(sessions, {}, (s) => s.list('auth'))).result).toEqual([]);
   });
 
+  it('a first login in each of two instances (each creates the index first) keeps both listed', async () => {
+    await login('zoe', 'laptop', define(opened.handle(0)));
+    await login('zoe', 'phone', define(opened.handle(1)));
+    await login('zoe', 'tablet', define(opened.handle(1)));
+    const devices = (await sessions.forOwner('auth', 'zoe').list()).map((i) => i.data.device).sort();
+    expect(devices).toEqual(['laptop', 'phone', 'tablet']);
+  });
+
   it('revoke ends one session of the same owner; another owner\'s handle is refused', async () => {
     const mine = await login('cy', 'laptop');
     const other = await login('cy', 'tablet');

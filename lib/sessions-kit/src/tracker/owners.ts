@@ -7,6 +7,8 @@
  * It is a hint, the session records are the truth: entries are added before a record names the
  * owner, a login drops the entries whose sessions have ended (expired without a logout, say) as it
  * adds its own, `list` drops the ones it finds dead, and the record goes when its last entry does.
+ * A first login (no index known to this process) tries to create the index with its one entry
+ * outright; when the index exists that create fails and the login edits it like any other.
  * An entry younger than a minute is never dropped as dead: its record may be on its way.
  * Stored JSON: `{"v":1,"n":<session>,"s":{<key>:<added at, seconds>,…}}` under
  * base64url(SHA-256(namespace + [session, owner])).
@@ -16,6 +18,7 @@ import { toBase64url } from '../internal/encoding.ts';
 import { nowSeconds } from '../internal/platform.ts';
 import type { SessionStorage } from '../types.ts';
 import { type Guard, inTurn, retrying } from './contention.ts';
+import { bounded } from './record.ts';
 
 const NAMESPACE = 'sessions-kit/owner/v1:';
 /** An entry this young may be waiting for its record (a login or a move in flight). */
@@ -24,7 +27,14 @@ const GRACE_SECONDS = 60;
 export type OwnerIndex = ReturnType<typeof ownerIndex>;
 
 export function ownerIndex(storage: SessionStorage, sessionName: string, guard: Guard) {
-  const indexKey = async (owner: string) => toBase64url(await sha256(NAMESPACE + JSON.stringify([sessionName, owner])));
+  // Cached per owner: a SHA-256 (2.7 µs) per list(), login and logout; part of memoryStorage list() 0.02 → 0.06.
+  const indexKey = bounded(10_000, async (owner: string) => toBase64url(await sha256(NAMESPACE + JSON.stringify([sessionName, owner]))));
+  /** Owners whose index this process saw in storage: their logins skip the create-first attempt. */
+  const indexed = new Set<string>();
+  const remember = (owner: string) => {
+    if (indexed.size >= 10_000) indexed.clear();
+    indexed.add(owner);
+  };
 
   type Entries = Record<string, number>;
 
@@ -42,6 +52,7 @@ export function ownerIndex(storage: SessionStorage, sessionName: string, guard: 
   /** Applies `edit` to the owner's entries with compare-and-set, retrying while others change them. */
   const change = async (owner: string, edit: (entries: Entries) => void | Promise<void>): Promise<void> => {
     const key = await indexKey(owner);
+    remember(owner);
     await inTurn(storage, key, () =>
       retrying(`The session index of "${sessionName}"`, async () => {
         const { stored, entries } = await read(key);
@@ -66,7 +77,11 @@ export function ownerIndex(storage: SessionStorage, sessionName: string, guard: 
 
   return {
     /** Lists `key` under `owner`, dropping entries whose sessions `isLive` says have ended. */
-    add(owner: string, key: string, isLive: (key: string) => Promise<boolean>): Promise<void> {
+    async add(owner: string, key: string, isLive: (key: string) => Promise<boolean>): Promise<void> {
+      // A first login creates the index outright, one round trip instead of a read and a create
+      // (Redis login with an owner 0.53 → 0.60; an owner known to be indexed goes straight to change()).
+      const fresh = JSON.stringify({ v: 1, n: sessionName, s: { [key]: nowSeconds() } });
+      if (!indexed.has(owner) && (await guard('write', async () => storage.create(await indexKey(owner), fresh)))) return remember(owner);
       return change(owner, async (entries) => {
         const keys = Object.keys(entries);
         const live = new Set((await Promise.all(keys.map(async (k) => ((await isLive(k)) ? k : '')))).filter(Boolean));

@@ -8,7 +8,9 @@
  * The record is small JSON bound to its session name, carrying its own deadlines and a revision
  * nonce. Compare-and-set compares the whole string; the nonce makes every write unique, so a
  * record that was replaced and then replaced again with the same data (A → B → A) still fails a
- * stale compare (no ABA).
+ * stale compare (no ABA). ABA needs only uniqueness, not secrecy: the nonce is a random 72-bit
+ * prefix drawn once per process plus a counter, so no two writes from any processes share one
+ * (short of a 72-bit prefix collision); the stored record is not a credential.
  */
 import { randomBytes, toBase64url } from '../internal/encoding.ts';
 import { sha256 } from '../internal/crypto.ts';
@@ -20,8 +22,17 @@ const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
 const KEY_NAMESPACE = 'sessions-kit/id/v1:';
 const HANDLE_NAMESPACE = 'sessions-kit/handle/v1:';
 
+/**
+ * Ids come from a pooled CSPRNG buffer, each byte used once: one getRandomValues call per id was
+ * 12 % of the CPU of a Redis login without an owner (Redis login figure 0.60 → 0.62; both sides gain).
+ */
+let idPool = new Uint8Array(0);
+let idOffset = 0;
+
 export function newSessionId(): string {
-  return toBase64url(randomBytes(32));
+  if (idOffset >= idPool.length) [idPool, idOffset] = [randomBytes(32 * 256), 0];
+  idOffset += 32;
+  return toBase64url(idPool.subarray(idOffset - 32, idOffset));
 }
 
 export function isSessionId(value: string): boolean {
@@ -37,18 +48,40 @@ export async function storageKey(id: string): Promise<string> {
  * A session's handle, for lists of a user's sessions: stable, safe to show and to put in a URL. It
  * is derived from the storage key, which is derived from the id, so it can be turned into neither.
  */
-export async function handleOf(key: string): Promise<string> {
-  return toBase64url(await sha256(HANDLE_NAMESPACE + key)).slice(0, 22);
+export function handleOf(key: string): Promise<string> {
+  return handles(key);
 }
+// Cached per key (keys are hashes, not ids): tracker list() of 10 sessions 44 → 17 µs (memoryStorage list() 0.02 → 0.06 with the parse cache).
+const handles = bounded(10_000, async (key: string) => toBase64url(await sha256(HANDLE_NAMESPACE + key)).slice(0, 22));
 
 /**
- * Stored JSON, version 2: `v`, the session name `n`, a revision nonce `r` (12 random bytes), the
+ * `fn` memoized for up to `max` distinct arguments, then emptied (dropping the oldest one by one
+ * scans a Map's holes: 2 % of a Redis login where every owner is new).
+ */
+export function bounded<R>(max: number, fn: (arg: string) => R): (arg: string) => R {
+  const cache = new Map<string, R>();
+  return (arg) => {
+    const hit = cache.get(arg);
+    if (hit !== undefined) return hit;
+    if (cache.size >= max) cache.clear();
+    const value = fn(arg);
+    cache.set(arg, value);
+    return value;
+  };
+}
+
+const NONCE_PREFIX = toBase64url(randomBytes(9));
+let nonceCount = 0;
+
+/**
+ * Stored JSON, version 2: `v`, the session name `n`, a revision nonce `r` (see above), the
  * serialized session `d`, createdAt `c` / expiresAt `e` and written-at `w` in seconds, and the
  * owner `o` when the definition names one. It never names the id.
  */
 export function encodeRecord(sessionName: string, draft: { payload: string; times: SessionTimes; owner?: string }): string {
   const { payload, times, owner } = draft;
-  const r = toBase64url(randomBytes(12));
+  // Was 12 fresh random bytes per write (3.5 % of the Redis update() profile): encodeRecord 6.9 → 0.7 µs.
+  const r = NONCE_PREFIX + (nonceCount++).toString(36);
   return JSON.stringify({ v: 2, n: sessionName, r, d: payload, c: times.createdAt, e: times.expiresAt, w: nowSeconds(), o: owner });
 }
 
