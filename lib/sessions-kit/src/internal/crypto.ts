@@ -9,7 +9,7 @@
  * synchronous one-liners there, where Web Crypto costs a Promise per call.
  */
 import type * as NodeCrypto from 'node:crypto';
-import type { Bytes } from './encoding.ts';
+import { type Bytes, toBase64url } from './encoding.ts';
 import { nodeCrypto } from './platform.ts';
 
 type Awaitable<T> = T | Promise<T>;
@@ -25,8 +25,8 @@ interface Backend {
   sha256(data: string | Uint8Array): Awaitable<Bytes>;
   /** HKDF-SHA256, 32 bytes. */
   hkdf(secret: string, salt: string, info: string): Awaitable<Bytes>;
-  /** A MAC function for one key: HMAC-SHA256 of an ASCII input. */
-  hmac(key: Bytes): Awaitable<(input: string) => Awaitable<Uint8Array>>;
+  /** A MAC function for one key: HMAC-SHA256 of an ASCII input, as base64url. */
+  hmac(key: Bytes): Awaitable<(input: string) => Awaitable<string>>;
   aesGcm(key: Bytes): Awaitable<AesGcmKey>;
   /** Constant time for equal lengths; lengths are public (fixed-size MACs). */
   timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean;
@@ -52,7 +52,7 @@ function nodeBackend(c: typeof NodeCrypto): Backend {
     hkdf: (secret, salt, info) => new Uint8Array(c.hkdfSync('sha256', secret, salt, info, 32)),
     hmac(raw) {
       const key = c.createSecretKey(raw);
-      return (input) => c.createHmac('sha256', key).update(input, 'latin1').digest();
+      return (input) => c.createHmac('sha256', key).update(input, 'latin1').digest('base64url');
     },
     aesGcm(raw) {
       const key = c.createSecretKey(raw);
@@ -61,7 +61,9 @@ function nodeBackend(c: typeof NodeCrypto): Backend {
           const iv = takeIv();
           const cipher = c.createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
           cipher.setAAD(Buffer.from(aad, 'latin1'));
-          const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+          // GCM's final() adds no bytes: no concat (a copy of the whole value).
+          const ciphertext = cipher.update(plaintext, 'utf8');
+          cipher.final();
           return { iv, ciphertext, tag: cipher.getAuthTag() };
         },
         open(aad, iv, ciphertext, tag) {
@@ -70,9 +72,10 @@ function nodeBackend(c: typeof NodeCrypto): Backend {
           const decipher = c.createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
           decipher.setAAD(Buffer.from(aad, 'latin1'));
           decipher.setAuthTag(tag);
-          const first = decipher.update(ciphertext);
+          const plaintext = decipher.update(ciphertext);
           try {
-            return Buffer.concat([first, decipher.final()]);
+            decipher.final();
+            return plaintext;
           } catch {
             return undefined;
           }
@@ -96,7 +99,7 @@ const webBackend: Backend = {
   },
   async hmac(raw) {
     const key = await subtle().importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-    return async (input) => new Uint8Array(await subtle().sign('HMAC', key, latin1(input)));
+    return async (input) => toBase64url(new Uint8Array(await subtle().sign('HMAC', key, latin1(input))));
   },
   async aesGcm(raw) {
     const key = await subtle().importKey('raw', raw, 'AES-GCM', false, ['encrypt', 'decrypt']);
@@ -129,3 +132,4 @@ const webBackend: Backend = {
 };
 
 export const { sha256, hkdf, hmac, aesGcm, timingSafeEqual } = nodeCrypto ? nodeBackend(nodeCrypto) : webBackend;
+
