@@ -60,7 +60,7 @@ export function assertWellFormedText(text: string, format: string): void {
 // ---- base64url --------------------------------------------------------------------------------
 
 export function toBase64url(bytes: Uint8Array): string {
-  // A view, not a copy (Buffer.from(bytes) copies): encrypted 2.9 KB see report.
+  // A view, not a copy: Buffer.from(bytes) would copy every sealed value once more before encoding.
   return NodeBuffer ? NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url') : base64url.encode(bytes);
 }
 
