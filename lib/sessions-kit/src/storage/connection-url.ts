@@ -7,11 +7,26 @@ import { SessionConfigError } from '../errors.ts';
  */
 export type ConnectionUrl = string | (() => string | undefined);
 
-/** How a storage names itself, the variable its url usually comes from, and the schemes it takes. */
+/**
+ * How a storage names itself, the variable its url usually comes from, the schemes it takes, and
+ * the option that takes a ready client instead of `url` (with what that client is, for messages).
+ */
 export interface UrlRule {
   storage: 'redisStorage' | 'postgresStorage';
   variable: string;
   schemes: readonly string[];
+  client: { option: 'client' | 'pool'; is: string };
+}
+
+/**
+ * A storage connects either from `url` or through the client option, never both, never neither.
+ * `url: process.env.REDIS_URL` with the variable unset (a build) still counts as a url.
+ */
+export function checkExactlyOne(rule: UrlRule, options: { url?: unknown; client?: unknown; pool?: unknown }): void {
+  if (options[rule.client.option] === undefined ? 'url' in options : options.url === undefined) return;
+  throw new SessionConfigError(
+    `${rule.storage}: pass exactly one of \`url\` (a ${rule.schemes[0]}:// connection string, or a function returning one) or \`${rule.client.option}\` (${rule.client.is}).`,
+  );
 }
 
 /**

@@ -1,6 +1,6 @@
 import { SessionConfigError, SessionStorageError } from '../errors.ts';
 import { checkTtl, positiveInteger } from '../checks.ts';
-import { type ConnectionUrl, checkConnectionUrl, connectionUrl } from './connection-url.ts';
+import { type ConnectionUrl, type UrlRule, checkConnectionUrl, checkExactlyOne, connectionUrl } from './connection-url.ts';
 import type { SessionStorage } from '../types.ts';
 
 /**
@@ -64,7 +64,12 @@ export type PostgresStorage = SessionStorage & {
   close(): Promise<void>;
 };
 
-const URL_RULE = { storage: 'postgresStorage', variable: 'DATABASE_URL', schemes: ['postgres', 'postgresql'] } as const;
+const URL_RULE: UrlRule = {
+  storage: 'postgresStorage',
+  variable: 'DATABASE_URL',
+  schemes: ['postgres', 'postgresql'],
+  client: { option: 'pool', is: 'a client with query(text, values), such as a pg Pool' },
+};
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 /** Postgres text cannot hold NUL, and UTF-8 turns a lone surrogate into U+FFFD (two keys, one row). */
 const UNSTORABLE = /\0|\p{Cs}/u;
@@ -99,10 +104,7 @@ const defer: (fn: () => void) => unknown = globalThis.setImmediate ?? ((fn) => s
  */
 export function postgresStorage(options: PostgresStorageOptions): PostgresStorage {
   const { url, pool: given, createTable = true } = options;
-  // `url: process.env.DATABASE_URL` with the variable unset (a build) still counts as a url.
-  if (given === undefined ? !('url' in options) : url !== undefined) {
-    throw config('pass exactly one of `url` (a postgres:// connection string) or `pool` (a client with query(text, values)).');
-  }
+  checkExactlyOne(URL_RULE, options);
   if (given !== undefined && typeof given.query !== 'function') throw config('`pool` must have a query(text, values) method.');
   checkConnectionUrl(URL_RULE, url);
   const parts = (options.table ?? 'sessions_kit').split('.');

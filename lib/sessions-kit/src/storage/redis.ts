@@ -3,7 +3,7 @@ import { type RedisClientType, createClient } from 'redis';
 import { SessionConfigError, SessionStorageError } from '../errors.ts';
 import { checkTtl, positiveInteger } from '../checks.ts';
 import type { SessionStorage } from '../types.ts';
-import { type ConnectionUrl, checkConnectionUrl, connectionUrl } from './connection-url.ts';
+import { type ConnectionUrl, type UrlRule, checkConnectionUrl, checkExactlyOne, connectionUrl } from './connection-url.ts';
 
 /**
  * The few node-redis client members this storage uses. Any client from `createClient()` or
@@ -81,7 +81,12 @@ export type RedisStorage = SessionStorage & {
   close(): Promise<void>;
 };
 
-const URL_RULE = { storage: 'redisStorage', variable: 'REDIS_URL', schemes: ['redis', 'rediss'] } as const;
+const URL_RULE: UrlRule = {
+  storage: 'redisStorage',
+  variable: 'REDIS_URL',
+  schemes: ['redis', 'rediss'],
+  client: { option: 'client', is: 'a node-redis client from createClient() or createCluster() that you close yourself' },
+};
 const DEFAULT_PREFIX = 'sess:';
 const DEFAULT_CONNECT_TIMEOUT_MS = 2_000;
 const DEFAULT_COMMAND_TIMEOUT_MS = 2_000;
@@ -122,10 +127,7 @@ const COMPARE_AND_SET_SHA1 = createHash('sha1').update(COMPARE_AND_SET).digest('
  */
 export function redisStorage(options: RedisStorageOptions): RedisStorage {
   const { url, client: given } = options;
-  // `url: process.env.REDIS_URL` with the variable unset (a build) still counts as a url.
-  if (given === undefined ? !('url' in options) : url !== undefined) {
-    throw new SessionConfigError('redisStorage: pass exactly one of `url` or `client`.');
-  }
+  checkExactlyOne(URL_RULE, options);
   checkConnectionUrl(URL_RULE, url);
   const prefix = options.prefix ?? DEFAULT_PREFIX;
   if (typeof prefix !== 'string') {
