@@ -209,7 +209,7 @@ export function byIdTracker(storage: SessionStorage, sessionName: string) {
         if (session?.owner !== owner) dead.push(keys[i] as string);
         else live.push({ key: session.key, handle: handles[i] as string, payload: session.payload, times: session.times, seen: session.seen });
       }
-      if (dead.length > 0) await owners.remove(owner, dead, true);
+      if (dead.length > 0) await owners.remove(owner, [], dead);
       return live;
     },
 
@@ -222,10 +222,12 @@ export function byIdTracker(storage: SessionStorage, sessionName: string) {
       const handles = handle === undefined ? [] : await Promise.all(listed.map(handleOf));
       const keys = handle === undefined ? listed : listed.filter((_, i) => handles[i] === handle);
       const found = await Promise.all(keys.map((key) => readLive('', key)));
-      // Only records that still name this owner end; every matched entry leaves the index.
+      // Only records that still name this owner end, and only their entries go outright. An entry
+      // without such a record may be a login in flight (entry first, record next): it stays while
+      // young, so that session is listed (and revocable) once its record lands.
       const mine = keys.filter((_, i) => found[i]?.owner === owner);
       await Promise.all(mine.map((key) => guard('invalidate', () => storage.invalidate(key))));
-      if (keys.length > 0) await owners.remove(owner, keys);
+      if (keys.length > 0) await owners.remove(owner, mine, keys.filter((_, i) => found[i]?.owner !== owner));
       return mine.length;
     },
   };

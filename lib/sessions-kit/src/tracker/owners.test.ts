@@ -4,7 +4,7 @@
  * Runs on every built-in storage the concurrency tests use, and on a custom one.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { SessionConfigError, SessionConflictError, type SessionAccessor, type SessionStorage, SessionUnsupportedError, cookie, defineSessions, encrypted } from '../index.ts';
+import { SessionConfigError, SessionConflictError, type SessionAccessor, type SessionStorage, SessionUnsupportedError, cookie, defineSessions, encrypted, memoryStorage } from '../index.ts';
 import { exchange, mapStorage, setCookieFor, wireValue } from '../../test/helpers.ts';
 import { type OpenedStorage, STORAGE_CASES } from '../../test/storages.ts';
 
@@ -204,5 +204,78 @@ describe('per-user sessions kept by value (revocations)', () => {
     await expect(exchange(sessions, {}, (s) => s.revokeOthers('auth'))).rejects.toBeInstanceOf(SessionUnsupportedError);
     await expect(sessions.forOwner('auth', 'ada').list()).rejects.toBeInstanceOf(SessionUnsupportedError);
     await expect(sessions.forOwner('auth', 'ada').revoke('h')).rejects.toBeInstanceOf(SessionUnsupportedError);
+  });
+});
+
+describe('per-user sessions: a login racing a revocation of the same owner', () => {
+  /** memoryStorage whose calls each resume after 0–3 turns of the event loop, so the two flows interleave differently every time. */
+  const shuffled = (inner: SessionStorage): SessionStorage => {
+    const later = async () => {
+      for (let i = Math.floor(Math.random() * 4); i > 0; i--) await new Promise((resolve) => setImmediate(resolve));
+    };
+    return {
+      read: (key) => later().then(() => inner.read(key)),
+      create: (key, value, ttl) => later().then(() => inner.create(key, value, ttl)),
+      compareAndSet: (key, expected, next, ttl) => later().then(() => inner.compareAndSet(key, expected, next, ttl)),
+      invalidate: (key) => later().then(() => inner.invalidate(key)),
+    };
+  };
+
+  /** The user's view afterwards: the new session is either ended (reads as none) or listed; never live and unlisted. */
+  const expectEndedOrListed = async (sessions: ReturnType<typeof define>, userId: string, id: string, device: string) => {
+    const { result: live } = await exchange(sessions, { cookies: { auth: id } }, (s) => s.get('auth'));
+    const listed = (await sessions.forOwner('auth', userId).list()).map((info) => info.data.device);
+    if (live !== undefined) expect(listed, `${device} is live`).toContain(device);
+    // And whatever is listed can still be ended.
+    await sessions.forOwner('auth', userId).revokeAll();
+    expect((await exchange(sessions, { cookies: { auth: id } }, (s) => s.get('auth'))).result).toBeUndefined();
+  };
+
+  it('a revokeAll that reads the index between the login\'s entry and its record leaves the login listed', async () => {
+    const inner = memoryStorage();
+    let hold: Promise<void> | undefined;
+    let holding!: () => void;
+    const held = new Promise<void>((resolve) => {
+      holding = resolve;
+    });
+    // The login's record write (a version-2 record, not an index) waits until the revocation is over.
+    const gated: SessionStorage = {
+      ...inner,
+      async create(key, value, ttl) {
+        if (hold && value.includes('"v":2')) {
+          holding();
+          await hold;
+        }
+        return inner.create(key, value, ttl);
+      },
+    };
+    const sessions = define(gated);
+    await exchange(sessions, {}, (s) => s.set('auth', { userId: 'ivy', device: 'old' }));
+    let release!: () => void;
+    hold = new Promise((resolve) => {
+      release = resolve;
+    });
+    const login = exchange(sessions, {}, (s) => s.set('auth', { userId: 'ivy', device: 'new' }));
+    await held;
+    expect(await sessions.forOwner('auth', 'ivy').revokeAll()).toBe(1);
+    release();
+    const id = wireValue((await login).response, 'auth');
+    expect((await exchange(sessions, { cookies: { auth: id } }, (s) => s.get('auth'))).result?.device).toBe('new');
+    expect((await sessions.forOwner('auth', 'ivy').list()).map((info) => info.data.device)).toEqual(['new']);
+    await expectEndedOrListed(sessions, 'ivy', id, 'new');
+  });
+
+  it('200 logins each run alongside a revokeAll (or revokeOthers) of the same owner: each ends up ended or listed', async () => {
+    const sessions = define(shuffled(memoryStorage()));
+    for (let round = 0; round < 200; round++) {
+      const userId = `u${round % 7}`;
+      const device = `d${round}`;
+      const other = wireValue((await exchange(sessions, {}, (s) => s.set('auth', { userId, device: 'other' }))).response, 'auth');
+      const [login] = await Promise.all([
+        exchange(sessions, {}, (s) => s.set('auth', { userId, device })),
+        round % 2 ? sessions.forOwner('auth', userId).revokeAll() : exchange(sessions, { cookies: { auth: other } }, (s) => s.revokeOthers('auth')),
+      ]);
+      await expectEndedOrListed(sessions, userId, wireValue(login.response, 'auth'), device);
+    }
   });
 });

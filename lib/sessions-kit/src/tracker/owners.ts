@@ -6,7 +6,8 @@
  *
  * It is a hint, the session records are the truth: entries are added before a record names the
  * owner, a login drops the entries whose sessions have ended (expired without a logout, say) as it
- * adds its own, `list` drops the ones it finds dead, and the record goes when its last entry does.
+ * adds its own, `list` and `revoke` drop the ones they find dead (and `revoke` the ones it ended),
+ * and the record goes when its last entry does.
  * A first login (no index known to this process) tries to create the index with its one entry
  * outright; when the index exists that create fails and the login edits it like any other.
  * An entry younger than a minute is never dropped as dead: its record may be on its way.
@@ -89,11 +90,15 @@ export function ownerIndex(storage: SessionStorage, sessionName: string, guard: 
         entries[key] ??= nowSeconds();
       });
     },
-    /** Drops `keys` from `owner`'s list; `settledOnly`: only those past the grace period (dead ones `list` found). */
-    remove(owner: string, keys: readonly string[], settledOnly = false): Promise<void> {
+    /**
+     * Drops `ended` (sessions whose records are gone by the caller's hand) from `owner`'s list, and
+     * `dead` (found without a record naming `owner`) only past the grace period: a young one may be
+     * a login whose record is still on its way, and dropping it would leave that session unlisted.
+     */
+    remove(owner: string, ended: readonly string[], dead: readonly string[] = []): Promise<void> {
       return change(owner, (entries) => {
-        if (settledOnly) prune(entries, (k) => keys.includes(k));
-        else for (const key of keys) delete entries[key];
+        for (const key of ended) delete entries[key];
+        if (dead.length > 0) prune(entries, (k) => dead.includes(k));
       });
     },
     /** The storage keys listed under `owner` (live or not: the caller checks each record). */
