@@ -156,7 +156,8 @@ export function redisStorage(options: RedisStorageOptions): RedisStorage {
     // so calls fail fast while Redis is down and work again as soon as it is back.
     if (given === undefined && !own?.isOpen) {
       // No node-redis command timeout (an AbortSignal and a timer per command): `within` bounds
-      // every call already (Redis update() 0.51 → 0.86, list() 0.49 → 1.6, SET+GET pairs 0.80 → 1.7).
+      // every call already (earlier bench runs: Redis update() 0.51 → 0.86; bench/results.md of
+      // 2026-12-05: Redis update() 0.94, per-user list() 1.89, SET EX + GET pairs 2.20).
       const socket = { connectTimeout: connectTimeoutMs, reconnectStrategy: false } as const;
       own = createClient({ url: connectionUrl(URL_RULE, url), socket, commandOptions: { timeout: 0 } });
       // Failures reach the calls; without a listener node-redis's EventEmitter would throw them.

@@ -28,7 +28,7 @@ const GRACE_SECONDS = 60;
 export type OwnerIndex = ReturnType<typeof ownerIndex>;
 
 export function ownerIndex(storage: SessionStorage, sessionName: string, guard: Guard) {
-  // Cached per owner: a SHA-256 (2.7 µs) per list(), login and logout; part of memoryStorage list() 0.02 → 0.06.
+  // Cached per owner: a SHA-256 per list(), login and logout (micro-benchmark: 2.7 µs each).
   const indexKey = bounded(10_000, async (owner: string) => toBase64url(await sha256(NAMESPACE + JSON.stringify([sessionName, owner]))));
   /** Owners whose index this process saw in storage: their logins skip the create-first attempt. */
   const indexed = new Set<string>();
@@ -80,7 +80,8 @@ export function ownerIndex(storage: SessionStorage, sessionName: string, guard: 
     /** Lists `key` under `owner`, dropping entries whose sessions `isLive` says have ended. */
     async add(owner: string, key: string, isLive: (key: string) => Promise<boolean>): Promise<void> {
       // A first login creates the index outright, one round trip instead of a read and a create
-      // (Redis login with an owner 0.53 → 0.60; an owner known to be indexed goes straight to change()).
+      // (Redis login with an owner: 0.53 → 0.60 in earlier bench runs; 0.48 in bench/results.md of
+      // 2026-12-05). An owner known to be indexed goes straight to change().
       const fresh = JSON.stringify({ v: 1, n: sessionName, s: { [key]: nowSeconds() } });
       if (!indexed.has(owner) && (await guard('write', async () => storage.create(await indexKey(owner), fresh)))) return remember(owner);
       return change(owner, async (entries) => {

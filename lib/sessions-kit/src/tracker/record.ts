@@ -24,7 +24,7 @@ const HANDLE_NAMESPACE = 'sessions-kit/handle/v1:';
 
 /**
  * Ids come from a pooled CSPRNG buffer, each byte used once: one getRandomValues call per id was
- * 12 % of the CPU of a Redis login without an owner (Redis login figure 0.60 → 0.62; both sides gain).
+ * 12 % of the CPU of a Redis login without an owner (a CPU profile, not a bench/results.md row).
  */
 let idPool = new Uint8Array(0);
 let idOffset = 0;
@@ -46,7 +46,7 @@ export async function storageKey(id: string): Promise<string> {
 
 /**
  * `fn` memoized for up to `max` distinct arguments, then emptied (dropping the oldest one by one
- * scans a Map's holes: 2 % of a Redis login where every owner is new).
+ * scans a Map's holes: 2 % of a Redis login's CPU profile where every owner is new).
  */
 export function bounded<R>(max: number, fn: (arg: string) => R): (arg: string) => R {
   const cache = new Map<string, R>();
@@ -63,7 +63,8 @@ export function bounded<R>(max: number, fn: (arg: string) => R): (arg: string) =
 /**
  * A session's handle, for lists of a user's sessions: stable, safe to show and to put in a URL. It
  * is derived from the storage key, which is derived from the id, so it can be turned into neither.
- * Cached per key (keys are hashes, not ids): tracker list() of 10 sessions 44 → 17 µs (memoryStorage list() 0.02 → 0.06 with the parse cache).
+ * Cached per key (keys are hashes, not ids); micro-benchmark: tracker list() of 10 sessions 44 → 17 µs.
+ * bench/results.md (2026-12-05): per-user list() 0.06 on memoryStorage, 1.89 on Redis.
  */
 export const handleOf = bounded(10_000, async (key: string) => toBase64url(await sha256(HANDLE_NAMESPACE + key)).slice(0, 22));
 
@@ -77,7 +78,7 @@ let nonceCount = 0;
  */
 export function encodeRecord(sessionName: string, draft: { payload: string; times: SessionTimes; owner?: string }): string {
   const { payload, times, owner } = draft;
-  // Was 12 fresh random bytes per write (3.5 % of the Redis update() profile): encodeRecord 6.9 → 0.7 µs.
+  // Was 12 fresh random bytes per write (3.5 % of the Redis update() CPU profile); micro-benchmark: encodeRecord 6.9 → 0.7 µs.
   const r = NONCE_PREFIX + (nonceCount++).toString(36);
   return JSON.stringify({ v: 2, n: sessionName, r, d: payload, c: times.createdAt, e: times.expiresAt, w: nowSeconds(), o: owner });
 }
