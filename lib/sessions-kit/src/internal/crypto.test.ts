@@ -45,6 +45,16 @@ describe.each(backends)('%s', (_name, withNode) => {
     expect(crypto.timingSafeEqual(new Uint8Array(0), new Uint8Array(0))).toBe(true);
   });
 
+  it('timingSafeEqualText: equal only for the same text; a prefix or a one-character change is unequal', () => {
+    const mac = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
+    expect(crypto.timingSafeEqualText(mac, `${mac}`)).toBe(true);
+    expect(crypto.timingSafeEqualText(mac, mac.slice(0, -1))).toBe(false);
+    expect(crypto.timingSafeEqualText(mac.slice(0, -1), mac)).toBe(false);
+    expect(crypto.timingSafeEqualText(mac, `${mac.slice(0, -1)}l`)).toBe(false);
+    expect(crypto.timingSafeEqualText(mac, `${mac}A`)).toBe(false);
+    expect(crypto.timingSafeEqualText('', '')).toBe(true);
+  });
+
   it('sha256, hkdf and hmac give the bytes node:crypto gives', async () => {
     for (const text of ['', 'abc', 'ünïcødé ✓ 😀']) {
       expect(Buffer.from(await crypto.sha256(text)).toString('hex')).toBe(createHash('sha256').update(text, 'utf8').digest('hex'));

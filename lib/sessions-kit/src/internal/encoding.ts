@@ -71,7 +71,7 @@ export function utf8ToBase64url(text: string): string {
 /** Strict decode: undefined unless `text` is canonical unpadded base64url. */
 export function fromBase64url(text: string): Uint8Array | undefined {
   // Decode, then re-encode: only the one canonical spelling comes back equal. With Buffer this is
-  // cheaper than the old regex and tail check (2.9 KB segment 3.5 → 2.1 µs).
+  // cheaper than the old regex and tail check (micro-benchmark: 2.9 KB segment 3.5 → 2.1 µs).
   try {
     const bytes = NodeBuffer ? NodeBuffer.from(text, 'base64url') : base64url.decode(text);
     return toBase64url(bytes) === text ? bytes : undefined;

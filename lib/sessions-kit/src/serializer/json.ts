@@ -50,7 +50,7 @@ function unwrap<T>(result: StandardSchemaV1.Result<T>): T {
 
 /**
  * `trail[d]` is the key taken at depth d (entries past `ancestors.length` are stale): the path
- * string is built only for an error (serialize 1 KB 5.3 → 4.5 µs).
+ * string is built only for an error (micro-benchmark: serialize 1 KB 5.3 → 4.5 µs).
  */
 function assertPlainJson(value: unknown, trail: (string | number)[], ancestors: object[]): void {
   switch (typeof value) {

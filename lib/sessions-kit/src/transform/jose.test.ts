@@ -220,3 +220,33 @@ describe('parseProtectedHeader', () => {
     });
   });
 });
+
+describe('the fast path for our own header spelling', () => {
+  // A regex that never matches sends every header through the strict parse.
+  const strictOnly = /(?!)/;
+  const ours = '"alg":"dir","enc":"A256GCM","kid":"AbCd-_12"';
+
+  it.each([
+    ['our header with iat and exp', `{${ours},"iat":1700000000,"exp":${EXP}}`, { kid: 'AbCd-_12', times: { createdAt: 1_700_000_000, expiresAt: EXP } }],
+    ['our header with exp only', `{${ours},"exp":${EXP}}`, { kid: 'AbCd-_12', times: { expiresAt: EXP } }],
+    ['a 16-digit iat (past the fast path, still a safe integer)', `{${ours},"iat":1234567890123456}`, { kid: 'AbCd-_12', times: { createdAt: 1_234_567_890_123_456 } }],
+    ['kid first', `{"kid":"AbCd-_12","alg":"dir","enc":"A256GCM","exp":${EXP}}`, { kid: 'AbCd-_12', times: { expiresAt: EXP } }],
+    ['exp before iat', `{${ours},"exp":${EXP},"iat":1}`, { kid: 'AbCd-_12', times: { createdAt: 1, expiresAt: EXP } }],
+  ])('reads %s exactly as the strict parse does', (_label, json, expected) => {
+    expect(parseProtectedHeader(b64(json), JWE)).toEqual(expected);
+    expect(parseProtectedHeader(b64(json), JWE, strictOnly)).toEqual(expected);
+  });
+
+  it.each([
+    ['an escaped quote in kid', `{"alg":"dir","enc":"A256GCM","kid":"Ab\\"d","exp":${EXP}}`],
+    ['a \\u escape in kid', `{"alg":"dir","enc":"A256GCM","kid":"\\u0041b","exp":${EXP}}`],
+    ['a duplicate exp after our members', `{${ours},"exp":1,"exp":${EXP}}`],
+    ['a leading zero', `{${ours},"iat":0123}`],
+    ['a 16-digit exp past the safe integers', `{${ours},"exp":9999999999999999}`],
+    ['a space after a comma', `{${ours}, "exp":${EXP}}`],
+    ['another member after ours', `{${ours},"exp":${EXP},"zip":"DEF"}`],
+  ])('refuses %s on both paths', (_label, json) => {
+    expect(parseProtectedHeader(b64(json), JWE)).toBeUndefined();
+    expect(parseProtectedHeader(b64(json), JWE, strictOnly)).toBeUndefined();
+  });
+});

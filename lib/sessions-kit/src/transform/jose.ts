@@ -188,7 +188,7 @@ export function parseProtectedHeader(encoded: string, fixed: Expected, own = own
   const bytes = fromBase64url(encoded);
   const json = (bytes && fromUtf8(bytes)) ?? '';
   const times: SessionTimes = {};
-  // Fast path, our own header as we write it, one regex and no JSON round trip (header read 1.8 → 0.6 µs).
+  // Fast path, our own header as we write it, one regex and no JSON round trip (micro-benchmark: header read 1.8 → 0.6 µs).
   const [, ownKid, ownIat, ownExp] = own.exec(json) ?? [];
   if (ownIat !== undefined) times.createdAt = Number(ownIat);
   if (ownExp !== undefined) times.expiresAt = Number(ownExp);

@@ -10,7 +10,7 @@
  *     transform: signed({ secret: process.env.SESSION_SECRET }) }),
  * });
  */
-import { hmac } from '../internal/crypto.ts';
+import { hmac, timingSafeEqualText } from '../internal/crypto.ts';
 import { fromBase64url, fromUtf8, utf8ToBase64url } from '../internal/encoding.ts';
 import type { SessionTransformerFactory } from '../types.ts';
 import { type JoseFormat, type SecretSource, joseTransformer } from './jose.ts';
@@ -31,7 +31,7 @@ const JWS: JoseFormat<Mac> = {
   fixed: { alg: 'HS256' },
   segments: 3,
   prepare: hmac,
-  // Synchronous with node:crypto, the MAC as base64url straight from digest (1 KB write 4.0 → 2.7 µs).
+  // Synchronous with node:crypto, the MAC as base64url straight from digest (micro-benchmark: 1 KB write 4.0 → 2.7 µs; bench: signed codec 0.63–0.67 → 0.67–0.75 of raw HMAC with the rest of that round).
   seal(mac, header, value) {
     const input = `${utf8ToBase64url(header)}.${utf8ToBase64url(value)}`;
     const tag = mac(input);
@@ -44,14 +44,11 @@ const JWS: JoseFormat<Mac> = {
 };
 
 /**
- * The MAC is compared as text first, in constant time for the public length of 43 characters: our
- * base64url is canonical, so only its exact spelling matches (a loop, not two TextEncoder copies:
- * 1 KB read 1.1 µs less). The payload is decoded only once authentic.
+ * The MAC is compared as text first: our base64url is canonical, so only its exact spelling
+ * matches. The payload is decoded only once authentic.
  */
 function verified(expected: string, payloadB64: string, macB64: string): string | undefined {
-  let diff = expected.length ^ macB64.length;
-  for (let i = 0; i < expected.length; i++) diff |= expected.charCodeAt(i) ^ macB64.charCodeAt(i);
-  const payload = diff === 0 ? fromBase64url(payloadB64) : undefined;
+  const payload = timingSafeEqualText(expected, macB64) ? fromBase64url(payloadB64) : undefined;
   return payload && fromUtf8(payload);
 }
 

@@ -73,7 +73,7 @@ const SAME_SITE = { lax: 'Lax', strict: 'Strict', none: 'None' } as const;
 /**
  * A `Set-Cookie` line. Names and attributes were checked when the session was defined and the
  * value is encoded here, so nothing is re-checked per response. Formatted by hand because
- * `cookie.serialize` re-validates the value with a slow regex: measured against one encrypted
+ * `cookie.serialize` re-validates the value with a slow regex: in a CPU profile of one encrypted
  * 1 KB round trip, the line costs 1.4% this way, 6.4% through `serialize`.
  */
 export function formatSetCookie(name: string, value: string, o: CookieWriteOptions): string {
