@@ -35,12 +35,25 @@ function webHeaders(raw: IncomingHttpHeaders): Headers {
 export class Stats {
   readonly latencies: number[] = [];
   readonly statuses = new Map<number, number>();
+  /** Latencies per `METHOD /path`, to tell which requests make the tail. */
+  readonly byRoute = new Map<string, number[]>();
   /** Requests that got no HTTP answer at all (connection reset, timeout). */
   networkErrors = 0;
 
-  record(status: number, ms: number): void {
+  record(status: number, ms: number, route = ''): void {
     this.latencies.push(ms);
     this.statuses.set(status, (this.statuses.get(status) ?? 0) + 1);
+    const list = this.byRoute.get(route);
+    if (list) list.push(ms);
+    else this.byRoute.set(route, [ms]);
+  }
+
+  /** The `count` routes with the highest p99, with their p99 and request count. */
+  slowest(count = 3): { route: string; p99Ms: number; requests: number }[] {
+    return [...this.byRoute]
+      .map(([route, ms]) => ({ route, p99Ms: Math.round(percentileOf(ms, 99) * 10) / 10, requests: ms.length }))
+      .sort((a, b) => b.p99Ms - a.p99Ms)
+      .slice(0, count);
   }
 
   count(predicate: (status: number) => boolean): number {
@@ -50,10 +63,14 @@ export class Stats {
   }
 
   percentile(p: number): number {
-    if (this.latencies.length === 0) return Number.NaN;
-    const sorted = [...this.latencies].sort((a, b) => a - b);
-    return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+    return percentileOf(this.latencies, p);
   }
+}
+
+function percentileOf(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
 }
 
 /** The cookie name without the `__Host-` prefix the demo adds in production. */
@@ -109,7 +126,7 @@ export class ApiClient {
       throw error;
     }
     const ms = performance.now() - t0;
-    this.stats?.record(raw.status, ms);
+    this.stats?.record(raw.status, ms, `${method} ${path}`);
     const responseHeaders = webHeaders(raw.headers);
     if (keepSession) this.keep(responseHeaders);
     let parsed: unknown = raw.text;

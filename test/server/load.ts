@@ -35,6 +35,8 @@ export interface LoadReport {
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
+  /** The routes with the highest p99. */
+  slowest: { route: string; p99Ms: number; requests: number }[];
   acknowledgedBasketItems: number;
   lostUpdates: number;
   crossTalk: number;
@@ -287,6 +289,7 @@ export async function runLoad({ base, clients, ops, burstSize = 10 }: LoadOption
     requestsPerSecond: Math.round(requests / seconds),
     p50Ms: Math.round(stats.percentile(50) * 10) / 10,
     p99Ms: Math.round(stats.percentile(99) * 10) / 10,
+    slowest: stats.slowest(),
     acknowledgedBasketItems: all.reduce((n, client) => n + client.acknowledged, 0),
     lostUpdates: problems.lost.size,
     crossTalk: problems.crossTalk,

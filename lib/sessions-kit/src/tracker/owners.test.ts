@@ -61,6 +61,14 @@ describe.each(CASES)('per-user sessions on $name', ({ open }) => {
     expect((await exchange(sessions, {}, (s) => s.list('auth'))).result).toEqual([]);
   });
 
+  it('200 simultaneous logins of one user in one instance all succeed and are all listed', async () => {
+    const ids = await Promise.all(Array.from({ length: 200 }, (_, i) => login('grace', `tab ${i}`)));
+    expect(new Set(ids).size).toBe(200);
+    const listed = await sessions.forOwner('auth', 'grace').list();
+    expect(listed.map((info) => info.data.device).sort()).toEqual(Array.from({ length: 200 }, (_, i) => `tab ${i}`).sort());
+    await sessions.forOwner('auth', 'grace').revokeAll();
+  }, 20_000);
+
   it('a first login in each of two instances (each creates the index first) keeps both listed', async () => {
     await login('zoe', 'laptop', define(opened.handle(0)));
     await login('zoe', 'phone', define(opened.handle(1)));
