@@ -3,8 +3,8 @@
  * Deno), Web Crypto elsewhere (Edge, workers). Both produce the same bytes; the `*.web.test.ts`
  * suites run every format with node:crypto hidden and check it against `jose` and the Node path.
  *
- * Why node:crypto where it exists: in `npm run bench` our encrypted round trip runs ×3.75 (1 KB)
- * to ×4.44 (100 B) the same round trip through jose on Web Crypto. Micro-benchmark (2-core machine,
+ * Why node:crypto where it exists: in `npm run bench` our encrypted round trip runs ×3.33 (1 KB)
+ * to ×4.10 (100 B) the same round trip through jose on Web Crypto. Micro-benchmark (2-core machine,
  * Node 20): AES-256-GCM seal+open of 1 KB costs ~21 µs with node:crypto and a pooled IV, about ten
  * times that through Web Crypto (each call is a Promise and a copy); HMAC-SHA256 and SHA-256 are
  * synchronous one-liners there, where Web Crypto costs a Promise per call.

@@ -157,7 +157,7 @@ export function redisStorage(options: RedisStorageOptions): RedisStorage {
     if (given === undefined && !own?.isOpen) {
       // No node-redis command timeout (an AbortSignal and a timer per command): `within` bounds
       // every call already (earlier bench runs: Redis update() 0.51 → 0.86; bench/results.md of
-      // 2026-12-05: Redis update() 0.94, per-user list() 1.89, SET EX + GET pairs 2.20).
+      // 2026-12-05 18:51: Redis update() 0.96, per-user list() 2.05, SET EX + GET pairs 2.10).
       const socket = { connectTimeout: connectTimeoutMs, reconnectStrategy: false } as const;
       own = createClient({ url: connectionUrl(URL_RULE, url), socket, commandOptions: { timeout: 0 } });
       // Failures reach the calls; without a listener node-redis's EventEmitter would throw them.

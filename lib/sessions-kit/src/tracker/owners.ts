@@ -116,8 +116,8 @@ export function ownerIndex(storage: SessionStorage, sessionName: string, guard: 
     /** Lists `key` under `owner`, dropping entries whose sessions `isLive` says have ended. */
     async add(owner: string, key: string, isLive: (key: string) => Promise<boolean>): Promise<void> {
       // A first login creates the index outright, one round trip instead of a read and a create
-      // (Redis login with an owner: 0.53 → 0.60 in earlier bench runs; 0.48 in bench/results.md of
-      // 2026-12-05). An owner known to be indexed goes straight to change().
+      // (Redis login with an owner: 0.53 → 0.60 in earlier bench runs; 0.59 in bench/results.md of
+      // 2026-12-05 18:51). An owner known to be indexed goes straight to change().
       const fresh = JSON.stringify({ v: 1, n: sessionName, s: { [key]: nowSeconds() } });
       // Only one login per owner tries it: the others that arrive meanwhile go into one batched write.
       if (!indexed.has(owner)) {

@@ -64,7 +64,7 @@ export function bounded<R>(max: number, fn: (arg: string) => R): (arg: string) =
  * A session's handle, for lists of a user's sessions: stable, safe to show and to put in a URL. It
  * is derived from the storage key, which is derived from the id, so it can be turned into neither.
  * Cached per key (keys are hashes, not ids); micro-benchmark: tracker list() of 10 sessions 44 → 17 µs.
- * bench/results.md (2026-12-05): per-user list() 0.06 on memoryStorage, 1.89 on Redis.
+ * bench/results.md (2026-12-05 18:51): per-user list() 0.06 on memoryStorage, 2.05 on Redis.
  */
 export const handleOf = bounded(10_000, async (key: string) => toBase64url(await sha256(HANDLE_NAMESPACE + key)).slice(0, 22));
 
