@@ -149,6 +149,9 @@ export function joseTransformer<K>(format: JoseFormat<K>, source: SecretSource):
   };
 }
 
+/** A `kid`: 1 to 64 characters, none of them a quote, a backslash or a control character. */
+const KID = String.raw`[^"\\\p{Cc}]{1,64}`;
+const KID_ONLY = new RegExp(`^${KID}$`, 'u');
 
 /**
  * Our header exactly as we write it (fixed members, kid, then iat and exp when set): each match is
@@ -156,7 +159,7 @@ export function joseTransformer<K>(format: JoseFormat<K>, source: SecretSource):
  * is a safe integer; any other header (other order, longer numbers…) takes the full parse.
  */
 const ownHeader = (fixed: Expected) =>
-  new RegExp(String.raw`^\{${JSON.stringify(fixed).slice(1, -1)},"kid":"([^"\\\p{Cc}]{1,64})"(?:,"iat":(0|[1-9]\d{0,14}))?(?:,"exp":(0|[1-9]\d{0,14}))?\}$`, 'u');
+  new RegExp(String.raw`^\{${JSON.stringify(fixed).slice(1, -1)},"kid":"(${KID})"(?:,"iat":(0|[1-9]\d{0,14}))?(?:,"exp":(0|[1-9]\d{0,14}))?\}$`, 'u');
 
 /** Longest encoded header we look at (ours is about 110 characters). */
 const MAX_HEADER_LENGTH = 512;
@@ -202,7 +205,7 @@ export function parseProtectedHeader(encoded: string, fixed: Expected, own = own
   if (typeof header !== 'object' || header === null || Array.isArray(header) || JSON.stringify(header) !== json) return undefined;
   const { kid, iat, exp, ...rest } = header;
   const time = (v: unknown) => v === undefined || (Number.isSafeInteger(v) && (v as number) >= 0);
-  if (!time(iat) || !time(exp) || (kid !== undefined && !(typeof kid === 'string' && /^[^"\\\p{Cc}]{1,64}$/u.test(kid)))) return undefined;
+  if (!time(iat) || !time(exp) || (kid !== undefined && !(typeof kid === 'string' && KID_ONLY.test(kid)))) return undefined;
   const names = Object.keys(fixed);
   if (Object.keys(rest).length !== names.length || names.some((name) => rest[name] !== fixed[name])) return undefined;
   if (iat !== undefined) times.createdAt = iat as number;
