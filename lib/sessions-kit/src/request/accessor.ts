@@ -163,23 +163,24 @@ export class Accessor<Data> implements SessionAccessor<Data> {
     return count;
   }
 
-  private async run<R>(name: keyof Data, op: (slot: Slot) => Promise<R>): Promise<R> {
+  // Not async: `op` (a Slot method, itself async) is the only promise in between (one of the promise cuts in transform/chain.ts).
+  private run<R>(name: keyof Data, op: (slot: Slot) => Promise<R>): Promise<R> {
     const key = name as string;
     let slot = this.slots.get(key);
     if (!slot) {
       const session = this.compiled.get(key);
       if (!session) {
-        throw new SessionConfigError(`Unknown session ${JSON.stringify(key)}. Defined: ${[...this.compiled.keys()].join(', ') || 'none'}.`);
+        return Promise.reject(
+          new SessionConfigError(`Unknown session ${JSON.stringify(key)}. Defined: ${[...this.compiled.keys()].join(', ') || 'none'}.`),
+        );
       }
       slot = new Slot(session, this.io);
       this.slots.set(key, slot);
     }
-    try {
-      return await op(slot);
-    } catch (error) {
+    return op(slot).catch((error: unknown) => {
       const event = eventOf(key, error);
       if (event) this.emit(event);
       throw error;
-    }
+    });
   }
 }

@@ -27,9 +27,8 @@ export class Slot {
     private readonly io: RequestIO,
   ) {}
 
-  async get(): Promise<unknown> {
-    await this.ensureLoaded();
-    return this.value;
+  get(): Promise<unknown> {
+    return this.ensureLoaded().then(() => this.value);
   }
 
   async set(value: unknown): Promise<void> {
@@ -43,7 +42,8 @@ export class Slot {
     if (tracker || session.expiry.keepsCreationTime || session.revocations) await this.ensureLoaded();
     if (!tracker) {
       const now = nowSeconds();
-      await this.sendValue(payload, session.expiry.issue(this.times?.createdAt ?? now, now), now);
+      const times = session.expiry.issue(this.times?.createdAt ?? now, now);
+      await this.sendWire(payload, times, times, now);
       this.value = value;
       return;
     }
@@ -157,7 +157,9 @@ export class Slot {
     if (session.enforcesExpiry && !session.expiry.isLive(times, now)) return this.reject();
     let value: unknown;
     try {
-      value = await session.serializer.deserialize(payload);
+      const data = session.serializer.deserialize(payload);
+      // The default serializer answers synchronously: no await, no extra promise (one of the promise cuts in transform/chain.ts).
+      value = data instanceof Promise ? await data : data;
     } catch {
       // By contract a serializer throws for data it cannot read: that is "no session".
       return this.reject();
@@ -173,7 +175,7 @@ export class Slot {
     if (!opened.stale && !renew) return;
     // Renewal gets fresh deadlines; a re-issue with the current key keeps the old ones.
     const next = renew || times?.expiresAt === undefined ? session.expiry.issue(times?.createdAt ?? now, now) : times;
-    if (!loaded) return this.sendValue(payload, next, now);
+    if (!loaded) return this.sendWire(payload, next, next, now);
     // Compare-and-set: skipped (no write, no Set-Cookie) when another request changed or ended
     // the session since it was read, so a renewal never re-creates or re-sends a dead id.
     const renewed = await session.tracker?.renew(loaded, { payload, times: next, ttlSeconds: session.expiry.storageTtl(next, now), owner: loaded.owner });
@@ -188,17 +190,13 @@ export class Slot {
   }
 
   /** By id: `saved` is now this request's session; the client gets its id (deadlines live in the record). */
-  private async adopt(saved: LoadedSession, value: unknown): Promise<void> {
+  private adopt(saved: LoadedSession, value: unknown): Promise<void> {
     this.loaded = saved;
     this.value = value;
-    await this.sendWire(saved.id, undefined, saved.times, nowSeconds());
+    return this.sendWire(saved.id, undefined, saved.times, nowSeconds());
   }
 
-  /** By value: the client holds the protected payload itself, deadlines inside. */
-  private async sendValue(payload: string, times: SessionTimes, now: number): Promise<void> {
-    await this.sendWire(payload, times, times, now);
-  }
-
+  /** Protects `value` (by value the payload, deadlines `carried` inside; by id the id) and hands it to the I/O. */
   private async sendWire(value: string, carried: SessionTimes | undefined, times: SessionTimes, now: number): Promise<void> {
     const { session } = this;
     const wire = await session.chain.write(value, carried);
