@@ -130,6 +130,15 @@ export interface AppServer {
  * answers (within 30 s). Server-side sessions go to Redis when `redisUrl` is given, to Postgres
  * when `databaseUrl` is, else to `sessionsDir`.
  */
+/**
+ * Idle connections stay open this long (Node's default is 5 s), as in a deployment behind a load
+ * balancer (longer than its 60 s idle timeout) or facing browsers directly: otherwise a browser's
+ * idle connections close between its bursts of requests, and 200 of them reconnecting at once
+ * overflow the accept queue (511 connections; `npm run test:load` on Redis: p99 10 s, with 2,487
+ * connections refused and retried after 1, 3 and 7 s).
+ */
+const KEEP_ALIVE_MS = '65000';
+
 export async function startApp(options: {
   distDir: string;
   port: number;
@@ -149,7 +158,7 @@ export async function startApp(options: {
   else delete env.REDIS_URL;
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
   else delete env.DATABASE_URL;
-  const child = startProcess(process.execPath, [NEXT_BIN, 'start', '-H', '127.0.0.1', '-p', String(options.port)], { env, logFile: options.logFile, cwd: appDir(options.distDir) });
+  const child = startProcess(process.execPath, [NEXT_BIN, 'start', '-H', '127.0.0.1', '-p', String(options.port), '--keepAliveTimeout', KEEP_ALIVE_MS], { env, logFile: options.logFile, cwd: appDir(options.distDir) });
   const base = `http://127.0.0.1:${options.port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {

@@ -156,7 +156,8 @@ try {
       });
       if (report === 'no-redis' || report === 'no-postgres') return missing(report);
       return (
-        `${report.requests} requests in ${report.seconds} s: ${report.requestsPerSecond} req/s, p50 ${report.p50Ms} ms, p99 ${report.p99Ms} ms; ` +
+        `${report.requests} requests in ${report.seconds} s: ${report.requestsPerSecond} req/s, p50 ${report.p50Ms} ms, p99 ${report.p99Ms} ms ` +
+        `(${report.slowest[0]?.route} ${report.slowest[0]?.p99Ms} ms; ${report.listenOverflows ?? 'unknown'} connections refused for a full accept queue); ` +
         `${report.acknowledgedBasketItems} basket items acknowledged, lost 0, cross-talk 0, 5xx 0, 409 ${report.conflicts}`
       );
     });

@@ -83,6 +83,79 @@ describe('update() by id', () => {
   });
 });
 
+describe('concurrent updates of one session in one process', () => {
+  const setUp = async () => {
+    const spy = spyStorage();
+    const sessions = defineSessions({ cart: cookie<Cart>({ storage: spy.storage }) });
+    const id = wireValue((await exchange(sessions, {}, (s) => s.set('cart', { items: ['a'] }))).response, 'cart');
+    const read = async () => (await exchange(sessions, { cookies: { cart: id } }, (s) => s.get('cart'))).result;
+    return { spy, sessions, id, read };
+  };
+
+  it('10 at once all land, each caller gets the result of its own fn, and the waiting ones share one write', async () => {
+    const { spy, sessions, id, read } = await setUp();
+    const items = Array.from({ length: 10 }, (_, i) => `i${i}`);
+    const writesBefore = spy.calls.compareAndSet;
+    const results = await Promise.all(items.map((item) => exchange(sessions, { cookies: { cart: id } }, (s) => s.update('cart', add(item)))));
+    const stored = (await read())?.items ?? [];
+    expect([...stored].sort()).toEqual(['a', ...items].sort());
+    for (const [i, { result, response }] of results.entries()) {
+      // Its own item, on top of exactly the ones stored before it.
+      const mine = result?.items ?? [];
+      expect(mine.at(-1)).toBe(items[i]);
+      expect(mine).toEqual(stored.slice(0, mine.length));
+      expect(wireValue(response, 'cart')).toBe(id);
+    }
+    // The first runs alone; the nine that arrive while it writes go out in one compare-and-set.
+    expect(spy.calls.compareAndSet - writesBefore).toBe(2);
+  });
+
+  it('a fn that throws fails only its own update; the others in its batch land', async () => {
+    const { sessions, id, read } = await setUp();
+    const outcomes = await Promise.allSettled(
+      ['b', 'boom', 'c'].map((item) =>
+        exchange(sessions, { cookies: { cart: id } }, (s) =>
+          s.update('cart', (cart) => {
+            if (item === 'boom') throw new Error('refused');
+            return add(item)(cart);
+          }),
+        ),
+      ),
+    );
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((outcomes[1] as PromiseRejectedResult).reason).toMatchObject({ message: 'refused' });
+    expect((await read())?.items.sort()).toEqual(['a', 'b', 'c']);
+  });
+
+  it('a request whose update was not the last of its batch writes on top of the later ones: nothing is lost', async () => {
+    const { sessions, id, read } = await setUp();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // X holds the turn until released; A and B arrive meanwhile and wait as one batch (A first).
+    const x = exchange(sessions, { cookies: { cart: id } }, (s) =>
+      s.update('cart', async (cart) => {
+        await held;
+        return add('x')(cart);
+      }),
+    );
+    const a = sessions.forRequest(makeRequest({ cookies: { cart: id } }));
+    const b = sessions.forRequest(makeRequest({ cookies: { cart: id } }));
+    await Promise.all([a.get('cart'), b.get('cart')]);
+    const first = a.update('cart', add('a1'));
+    const other = b.update('cart', add('b'));
+    release();
+    expect(await first).toEqual({ items: ['a', 'x', 'a1'] });
+    expect(await a.get('cart')).toEqual({ items: ['a', 'x', 'a1'] });
+    await other;
+    await x;
+    // A's view is older than what is stored (B came after it): its next write re-reads.
+    expect(await a.update('cart', add('a2'))).toEqual({ items: ['a', 'x', 'a1', 'b', 'a2'] });
+    expect((await read())?.items).toEqual(['a', 'x', 'a1', 'b', 'a2']);
+  });
+});
+
 describe('through handler()', () => {
   it('a set on a session cleared meanwhile answers 409 and re-sends no id', async () => {
     const sessions = defineSessions({ cart: cookie<Cart>({ storage: memoryStorage() }) });

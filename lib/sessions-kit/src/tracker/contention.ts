@@ -49,6 +49,35 @@ export async function inTurn<T>(storage: SessionStorage, key: string, task: (wai
   }
 }
 
+const batches = new WeakMap<SessionStorage, Map<string, { jobs: unknown[]; done?: Promise<void> }>>();
+
+/**
+ * Runs `job` in turn for (`storage`, `key`) together with the jobs for that key that arrive while
+ * an earlier one holds the turn: they wait as one batch, and `run` gets them all in arrival
+ * order. The first job of an idle key runs at once and alone (`waited` false). The returned
+ * promise is the batch's `run`.
+ */
+export function together<J>(storage: SessionStorage, key: string, job: J, run: (jobs: J[], waited: boolean) => Promise<void>): Promise<void> {
+  let byKey = batches.get(storage);
+  if (!byKey) {
+    byKey = new Map();
+    batches.set(storage, byKey);
+  }
+  const open = byKey.get(key);
+  if (open) {
+    open.jobs.push(job);
+    return open.done as Promise<void>;
+  }
+  const batch: { jobs: J[]; done?: Promise<void> } = { jobs: [job] };
+  byKey.set(key, batch);
+  // The batch closes when its turn comes (at once, within this call, for an idle key).
+  batch.done = inTurn(storage, key, (waited) => {
+    if (byKey.get(key) === batch) byKey.delete(key);
+    return run(batch.jobs, waited);
+  });
+  return batch.done;
+}
+
 /**
  * Calls `attempt` (1, 2, …) until it returns a result, pausing between attempts; after
  * MAX_ATTEMPTS it throws SessionConflictError with `what` in its message. A failed compare means
