@@ -9,7 +9,8 @@
  *
  * Owners: a record may name its owner (the user id the definition's `owner` read from the data);
  * the owner's index (owners.ts) then lists it. The record is the truth and the index a hint:
- * entries are added before a record names the owner and removed after, and `list` checks each.
+ * entries are added before a request can reach a record that names the owner (a new record's id is
+ * sent only once both are stored) and removed after, and `list` checks each.
  */
 import { SessionConflictError, SessionStorageError } from '../errors.ts';
 import { nowSeconds } from '../internal/platform.ts';
@@ -156,6 +157,22 @@ export function byIdTracker(storage: SessionStorage, sessionName: string) {
     }
   };
 
+  /**
+   * Whether a new record was `made`, listing it under `owner` meanwhile. Its id is sent only once
+   * both are stored, so no request can reach it before it is listed: the two writes go out
+   * together, one round trip instead of two (bench, Redis login with an owner vs without, one
+   * run each: 0.55 → 0.58). A record whose entry could not be written is deleted again.
+   */
+  const listedWith = async (made: Promise<boolean>, owner: string, key: string): Promise<boolean> => {
+    const [created, listed] = await Promise.allSettled([made, owners.add(owner, key, ownedBy(owner))]);
+    if (listed.status === 'rejected') {
+      if (created.status === 'fulfilled' && created.value) await end(undefined, [key]).catch(() => undefined);
+      throw listed.reason;
+    }
+    if (created.status === 'rejected') throw created.reason;
+    return created.value;
+  };
+
   /** Ends sessions by key: each record first (then it is dead for every request), then the index entries. */
   const end = async (owner: string | undefined, keys: string[]): Promise<void> => {
     await Promise.all(keys.map((key) => guard('invalidate', () => storage.invalidate(key))));
@@ -175,9 +192,9 @@ export function byIdTracker(storage: SessionStorage, sessionName: string) {
       for (let attempt = 1; attempt <= CREATE_ATTEMPTS; attempt++) {
         const id = newSessionId();
         const key = await storageKey(id);
-        if (draft.owner !== undefined) await owners.add(draft.owner, key, ownedBy(draft.owner));
         const record = encodeRecord(sessionName, draft);
-        if (await guard('write', () => storage.create(key, record, draft.ttlSeconds))) {
+        const made = guard('write', () => storage.create(key, record, draft.ttlSeconds));
+        if (draft.owner === undefined ? await made : await listedWith(made, draft.owner, key)) {
           return { id, key, payload: draft.payload, times: draft.times, owner: draft.owner, seen: nowSeconds(), record };
         }
       }
@@ -270,7 +287,7 @@ export function byIdTracker(storage: SessionStorage, sessionName: string) {
       const keys = handle === undefined ? listed : listed.filter((_, i) => handles[i] === handle);
       const found = await Promise.all(keys.map((key) => readLive('', key)));
       // Only records that still name this owner end, and only their entries go outright. An entry
-      // without such a record may be a login in flight (entry first, record next): it stays while
+      // without such a record may be a login in flight (entry and record written together): it stays while
       // young, so that session is listed (and revocable) once its record lands.
       const mine = keys.filter((_, i) => found[i]?.owner === owner);
       await Promise.all(mine.map((key) => guard('invalidate', () => storage.invalidate(key))));

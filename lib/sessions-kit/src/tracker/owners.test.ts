@@ -4,7 +4,7 @@
  * Runs on every built-in storage the concurrency tests use, and on a custom one.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { SessionConfigError, SessionConflictError, type SessionAccessor, type SessionStorage, SessionUnsupportedError, cookie, defineSessions, encrypted, memoryStorage } from '../index.ts';
+import { SessionConfigError, SessionConflictError, type SessionAccessor, type SessionStorage, SessionStorageError, SessionUnsupportedError, cookie, defineSessions, encrypted, memoryStorage } from '../index.ts';
 import { exchange, mapStorage, setCookieFor, wireValue } from '../../test/helpers.ts';
 import { type OpenedStorage, STORAGE_CASES } from '../../test/storages.ts';
 
@@ -271,6 +271,39 @@ describe('per-user sessions: a login racing a revocation of the same owner', () 
     expect((await exchange(sessions, { cookies: { auth: id } }, (s) => s.get('auth'))).result?.device).toBe('new');
     expect((await sessions.forOwner('auth', 'ivy').list()).map((info) => info.data.device)).toEqual(['new']);
     await expectEndedOrListed(sessions, 'ivy', id, 'new');
+  });
+
+  it('a login whose index entry cannot be written fails (503) and leaves no record behind; one whose record fails leaves nothing reachable', async () => {
+    const inner = mapStorage();
+    const broken = { index: false, record: false };
+    // Index records are version 1, session records version 2.
+    const faulty: SessionStorage = {
+      ...inner,
+      async create(key, value, ttl) {
+        if (broken.index && value.includes('"v":1')) throw new Error('ECONNRESET');
+        if (broken.record && value.includes('"v":2')) throw new Error('ECONNRESET');
+        return inner.create(key, value, ttl);
+      },
+    };
+    const sessions = define(faulty);
+    const records = () => [...inner.map.values()].filter((value) => value.includes('"v":2')).length;
+    broken.index = true;
+    const refused = sessions.handler(async (_request, { session }) => {
+      await session.set('auth', { userId: 'kim', device: 'a' });
+      return new Response('ok');
+    });
+    const answer = await refused(new Request('https://app.example/login', { method: 'POST' }), {});
+    expect(answer.status).toBe(503);
+    expect(answer.headers.getSetCookie()).toEqual([]);
+    expect(records()).toBe(0);
+    broken.index = false;
+    broken.record = true;
+    await expect(exchange(sessions, {}, (s) => s.set('auth', { userId: 'kim', device: 'b' }))).rejects.toBeInstanceOf(SessionStorageError);
+    expect(records()).toBe(0);
+    expect(await sessions.forOwner('auth', 'kim').list()).toEqual([]);
+    broken.record = false;
+    await exchange(sessions, {}, (s) => s.set('auth', { userId: 'kim', device: 'c' }));
+    expect((await sessions.forOwner('auth', 'kim').list()).map((info) => info.data.device)).toEqual(['c']);
   });
 
   it('200 logins each run alongside a revokeAll (or revokeOthers) of the same owner: each ends up ended or listed', async () => {

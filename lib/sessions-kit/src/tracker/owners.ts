@@ -4,8 +4,8 @@
  * only by compare-and-set (create when absent), so concurrent logins of one user are never lost
  * from it; within one process the edits that arrive together are written together.
  *
- * It is a hint, the session records are the truth: entries are added before a record names the
- * owner, a login drops the entries whose sessions have ended (expired without a logout, say) as it
+ * It is a hint, the session records are the truth: entries are added before any request can reach
+ * a record that names the owner (with a new record, before its id is sent), a login drops the entries whose sessions have ended (expired without a logout, say) as it
  * adds its own, `list` and `revoke` drop the ones they find dead (and `revoke` the ones it ended),
  * and the record goes when its last entry does.
  * A first login (no index known to this process) tries to create the index with its one entry
