@@ -287,8 +287,8 @@ export function byIdTracker(storage: SessionStorage, sessionName: string) {
       const keys = handle === undefined ? listed : listed.filter((_, i) => handles[i] === handle);
       const found = await Promise.all(keys.map((key) => readLive('', key)));
       // Only records that still name this owner end, and only their entries go outright. An entry
-      // without such a record may be a login in flight (entry and record written together): it stays while
-      // young, so that session is listed (and revocable) once its record lands.
+      // without such a record may be a login in flight (entry and record written together): it
+      // stays while young, so that session is listed (and revocable) once its record lands.
       const mine = keys.filter((_, i) => found[i]?.owner === owner);
       await Promise.all(mine.map((key) => guard('invalidate', () => storage.invalidate(key))));
       if (keys.length > 0) await owners.remove(owner, mine, keys.filter((_, i) => found[i]?.owner !== owner));
