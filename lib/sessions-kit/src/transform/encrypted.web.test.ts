@@ -1,8 +1,7 @@
 
 import * as jose from 'jose';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { nodeCrypto } from '../internal/platform.ts';
-import { type Sessions, cookie, defineSessions, encrypted, } from '../index.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { encrypted } from '../index.ts';
 import {
   OLD_SECRET,
   SECRET,
@@ -11,67 +10,24 @@ import {
   deriveKey,
   flipBitInSegment,
   fromB64url,
-  isClearing,
   kidOf,
   nowSeconds,
   replaceSegment,
-  sealJwe,
-  setCookieFor,
-  setCookies,
   wireValue,
-  exchange,
+  sealJwe,
+  setCookies,
 } from '../../test/helpers.ts';
+import { DATA, JSON_DATA, onWebCrypto, read, sessionsOf, write } from '../../test/web-crypto.ts';
 
 vi.mock('../internal/platform', async (importOriginal) => ({
   ...(await importOriginal<typeof import('../internal/platform.ts')>()),
   nodeCrypto: undefined,
 }));
 
-interface User {
-  id: string;
-}
-
-const NOW = new Date('2031-03-04T05:06:07Z');
-const DATA: User = { id: 'edge 😀' };
-const JSON_DATA = JSON.stringify(DATA);
 const JWE_KEY = deriveKey(SECRET, 's', 'jwe');
+const make = sessionsOf(encrypted);
 
-const make = (secret: string | string[] = SECRET, maxAge?: number) =>
-  defineSessions({
-    s: cookie<User>({
-      transform: encrypted({ secret }),
-      cookie: maxAge === undefined ? undefined : { maxAge },
-    }),
-  });
-
-async function write(sessions: Sessions<{ s: User }>): Promise<string> {
-  const { response } = await exchange(sessions, {}, (s) => s.set('s', DATA));
-  return wireValue(response, 's');
-}
-
-async function read(sessions: Sessions<{ s: User }>, value: string) {
-  const { response, result } = await exchange(sessions, { cookies: { s: value } }, (s) => s.get('s'));
-  const c = setCookieFor(response, 's');
-  return { result, response, cleared: c !== undefined && isClearing(c), reissued: c !== undefined && !isClearing(c) };
-}
-
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['Date'] });
-  vi.setSystemTime(NOW);
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-});
-
-it('runs with node:crypto hidden from the library: keys come from crypto.subtle', async () => {
-  expect(nodeCrypto).toBeUndefined();
-  const deriveBits = vi.spyOn(crypto.subtle, 'deriveBits');
-  const sessions = make();
-  expect((await read(sessions, await write(sessions))).result).toEqual(DATA);
-  expect(deriveBits).toHaveBeenCalledTimes(1);
-  deriveBits.mockRestore();
-});
+onWebCrypto(make);
 
 describe('encrypted() without node:crypto', () => {
   const sessions = make();
