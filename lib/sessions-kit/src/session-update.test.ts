@@ -156,6 +156,69 @@ describe('concurrent updates of one session in one process', () => {
   });
 });
 
+describe('a batch of updates: no write holds up or fails the others', () => {
+  const setUp = async () => {
+    const sessions = defineSessions({ cart: cookie<Cart>({ storage: memoryStorage() }) });
+    const id = wireValue((await exchange(sessions, {}, (s) => s.set('cart', { items: ['a'] }))).response, 'cart');
+    const read = async () => (await exchange(sessions, { cookies: { cart: id } }, (s) => s.get('cart'))).result;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // X holds the turn until released; whatever arrives meanwhile waits as one batch.
+    const x = exchange(sessions, { cookies: { cart: id } }, (s) =>
+      s.update('cart', async (cart) => {
+        await held;
+        return add('x')(cart);
+      }),
+    );
+    return { sessions, id, read, release, x };
+  };
+
+  it('an fn that waits for an earlier write of its batch still settles, and both land', async () => {
+    const { sessions, id, read, release, x } = await setUp();
+    const a = sessions.forRequest(makeRequest({ cookies: { cart: id } }));
+    await a.get('cart');
+    const first = a.update('cart', add('p1'));
+    const second = a.update('cart', async (cart) => {
+      await first;
+      return add('p2')(cart);
+    });
+    release();
+    await Promise.all([x, first, second]);
+    expect((await read())?.items).toEqual(['a', 'x', 'p1', 'p2']);
+  });
+
+  it('an fn that keeps losing its compare-and-set (it writes the session itself) fails alone', async () => {
+    const { sessions, id, read, release, x } = await setUp();
+    const reentrant = exchange(sessions, { cookies: { cart: id } }, (s) =>
+      s.update('cart', async (cart) => {
+        await exchange(sessions, { cookies: { cart: id } }, (t) => t.update('cart', add('inner')));
+        return add('outer')(cart);
+      }),
+    );
+    const other = exchange(sessions, { cookies: { cart: id } }, (s) => s.update('cart', add('other')));
+    release();
+    const [, outcome, otherOutcome] = await Promise.allSettled([x, reentrant, other]);
+    expect(outcome).toMatchObject({ status: 'rejected', reason: { code: 'ERR_SESSION_CONFLICT' } });
+    expect(otherOutcome.status).toBe('fulfilled');
+    expect((await read())?.items).toContain('other');
+    expect((await read())?.items).not.toContain('outer');
+  }, 30_000);
+
+  it('update then set in one request, sent together: the set stands, in storage and for get()', async () => {
+    const { sessions, id, read, release, x } = await setUp();
+    const a = sessions.forRequest(makeRequest({ cookies: { cart: id } }));
+    await a.get('cart');
+    const updated = a.update('cart', add('u'));
+    const set = a.set('cart', { items: ['set'] });
+    release();
+    await Promise.all([x, updated, set]);
+    expect(await read()).toEqual({ items: ['set'] });
+    expect(await a.get('cart')).toEqual({ items: ['set'] });
+  });
+});
+
 describe('through handler()', () => {
   it('a set on a session cleared meanwhile answers 409 and re-sends no id', async () => {
     const sessions = defineSessions({ cart: cookie<Cart>({ storage: memoryStorage() }) });

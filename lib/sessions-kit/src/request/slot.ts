@@ -21,6 +21,9 @@ export class Slot {
   private times: SessionTimes | undefined;
   /** By id: the record as this request last saw it; the expected value of its conditional writes. */
   private loaded: LoadedSession | undefined;
+  /** By id: this request's writes, numbered as they start, and the last one whose result was adopted. */
+  private writes = 0;
+  private adopted = 0;
 
   constructor(
     private readonly session: CompiledSession,
@@ -49,10 +52,11 @@ export class Slot {
     }
     // Replaces the live record (keeping its creation time), or creates a session under a new id;
     // a session that vanished since it was loaded makes this throw SessionConflictError.
+    const seq = ++this.writes;
     const saved = this.loaded
       ? await tracker.replace(this.loaded, (live) => this.draft(payload, live.times.createdAt, owner))
       : await tracker.create(this.draft(payload, undefined, owner));
-    await this.adopt(saved, value);
+    await this.adopt(saved, value, seq);
   }
 
   /** By id: an atomic read-modify-write across requests (see SessionAccessor.update). By value: get + set. */
@@ -67,12 +71,13 @@ export class Slot {
     }
     await this.ensureLoaded();
     let next: unknown;
+    const seq = ++this.writes;
     const saved = await tracker.update(this.loaded, async (live) => {
       // A private copy per attempt: an fn that mutates its argument cannot leak into a retry.
       next = await fn(live === undefined ? undefined : await this.decode(live.payload));
       return this.draft(session.serializer.serialize(next), live?.times.createdAt, session.owner?.(next));
     });
-    await this.adopt(saved, next);
+    await this.adopt(saved, next, seq);
     return next;
   }
 
@@ -87,6 +92,8 @@ export class Slot {
     }
     this.loading = Promise.resolve();
     this.value = this.times = this.loaded = undefined;
+    // A write of this request still in flight must not bring the session back into it.
+    this.adopted = ++this.writes;
     this.io.send(this.session, CLEAR);
   }
 
@@ -103,8 +110,9 @@ export class Slot {
     const loaded = this.loaded;
     if (loaded === undefined) return;
     // New record first, then the old one dies; data another request wrote meanwhile moves along.
+    const seq = ++this.writes;
     const moved = await tracker.regenerate(loaded, (live) => this.draft(live.payload, live.times.createdAt, live.owner));
-    await this.adopt(moved, moved.payload === loaded.payload ? this.value : await this.decode(moved.payload));
+    await this.adopt(moved, moved.payload === loaded.payload ? this.value : await this.decode(moved.payload), seq);
   }
 
   /** This owner's live sessions (by id), the current one marked; [] without a session or an owner. */
@@ -189,8 +197,14 @@ export class Slot {
     return { payload, times, ttlSeconds: this.session.expiry.storageTtl(times, now), owner };
   }
 
-  /** By id: `saved` is now this request's session; the client gets its id (deadlines live in the record). */
-  private adopt(saved: LoadedSession, value: unknown): Promise<void> {
+  /**
+   * By id: `saved` is now this request's session; the client gets its id (deadlines live in the
+   * record). Writes of one request that went out together can settle in either order: the result
+   * of the one started last stands.
+   */
+  private adopt(saved: LoadedSession, value: unknown, seq = ++this.writes): Promise<void> {
+    if (seq < this.adopted) return Promise.resolve();
+    this.adopted = seq;
     this.loaded = saved;
     this.value = value;
     return this.sendWire(saved.id, undefined, saved.times, nowSeconds());

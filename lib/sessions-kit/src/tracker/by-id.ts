@@ -15,7 +15,7 @@
 import { SessionConflictError, SessionStorageError } from '../errors.ts';
 import { nowSeconds } from '../internal/platform.ts';
 import type { SessionStorage, SessionTimes } from '../types.ts';
-import { inTurn, retrying, storageGuard, together } from './contention.ts';
+import { inTurn, retrying, settledInTime, storageGuard, together } from './contention.ts';
 import { type OwnerIndex, ownerIndex } from './owners.ts';
 import { bounded, encodeRecord, handleOf, isSessionId, newSessionId, parseRecord, storageKey } from './record.ts';
 
@@ -52,6 +52,9 @@ export interface OwnedSession {
 }
 
 export type ByIdTracker = ReturnType<typeof byIdTracker>;
+
+/** Attempts of a batch of writes together before each tries alone (writeTogether). */
+const TOGETHER_ATTEMPTS = 3;
 
 /** A fresh 256-bit id is taken only if the random source is broken; a few tries tell the two apart. */
 const CREATE_ATTEMPTS = 4;
@@ -105,56 +108,100 @@ export function byIdTracker(storage: SessionStorage, sessionName: string) {
 
   /**
    * The compare-and-set loop behind replace and update: `produce` sees the live record, its
-   * result is stored only over that exact record, otherwise re-read and try again.
+   * result is stored only over that exact record, otherwise re-read and try again. The writes
+   * that wait for the same record's turn go together (writeTogether).
    */
   const casLoop = (loaded: LoadedSession, produce: Write['produce'], what: string) =>
     new Promise<LoadedSession>((resolve, reject) => {
-      void together(storage, loaded.key, { loaded, produce, what, resolve, reject }, writeAll);
+      void together(storage, loaded.key, { loaded, produce, what, resolve, reject }, (writes, waited) =>
+        writes.length === 1 ? writeAlone(writes[0] as Write, waited) : writeTogether(writes),
+      );
     });
 
-  /**
-   * Stores the writes that waited together for one record in one compare-and-set: each `produce`
-   * sees the result of the one before, as if they ran one after another, and each caller gets
-   * its own result. A result that was not the last one carries a record that was never stored, so
-   * a later conditional write from that request re-reads first. A `produce` that throws fails
-   * only its own write. (`npm run test:load`, 200 clients in bursts of 10 updates of one basket,
-   * one read and compare-and-set per update in turn before: Redis p99 3.4 → 2.7 s; directory 742
-   * answers 503, locks held past their bound, → none.)
-   */
-  const writeAll = async (writes: Write[], waited: boolean): Promise<void> => {
-    const { loaded, what } = writes[0] as Write;
+  /** One write in its own turn: read (after a wait), produce, compare-and-set, retried. */
+  const writeAlone = async ({ loaded, produce, what, resolve, reject }: Write, waited: boolean): Promise<void> => {
     try {
       // After waiting for this process's previous writer, the loaded record is likely stale:
       // read first rather than spend a compare-and-set on it.
       let live = waited ? await readLive(loaded.id, loaded.key) : loaded;
-      const saved = await retrying(`Session "${sessionName}" (${what})`, async (attempt) => {
-        if (attempt > 1) live = await readLive(loaded.id, loaded.key);
-        if (!live) throw vanished(`${what} would have brought it back`);
-        const kept: Write[] = [];
-        const results: LoadedSession[] = [];
-        let current = live;
-        let draft: Draft | undefined;
-        for (const [i, write] of writes.entries()) {
-          try {
-            draft = await write.produce(current);
-          } catch (error) {
-            write.reject(error);
-            continue;
-          }
-          if (i < writes.length - 1) current = { id: live.id, key: live.key, ...draft, seen: nowSeconds(), record: encodeRecord(sessionName, draft) };
-          kept.push(write);
-          results.push(current);
-        }
-        writes = kept;
-        if (!draft) return results;
-        const stored = await swap(live, draft);
-        if (stored) results[results.length - 1] = stored;
-        return stored && results;
-      });
-      for (const [i, write] of writes.entries()) write.resolve(saved[i] as LoadedSession);
+      resolve(
+        await retrying(`Session "${sessionName}" (${what})`, async (attempt) => {
+          if (attempt > 1) live = await readLive(loaded.id, loaded.key);
+          if (!live) throw vanished(`${what} would have brought it back`);
+          return swap(live, await produce(live));
+        }),
+      );
     } catch (error) {
-      for (const write of writes) write.reject(error);
+      reject(error);
     }
+  };
+
+  /** Each of `writes` in a turn of its own, as if it had come alone (not awaited: they queue behind this turn). */
+  const eachAlone = (writes: readonly Write[]) => {
+    for (const write of writes) void inTurn(storage, write.loaded.key, (waited) => writeAlone(write, waited));
+  };
+
+  /**
+   * The writes that waited together for one record, stored with one compare-and-set: each
+   * `produce` sees the result of the one before, as if they ran one after another, and each
+   * caller gets its own result. A result that was not the last carries a record that was never
+   * stored, so a later conditional write from that request re-reads first. A `produce` that
+   * throws fails only its own write. Whatever could make one write hold up or fail the others
+   * sends writes each on its own, as if they had come alone: a `produce` slower than a turn's
+   * bound goes after the batch (it may be waiting for another write of it), and a batch whose
+   * compare-and-set lost TOGETHER_ATTEMPTS times (one of its writes may be writing the record
+   * itself) sends each write to try again alone.
+   * (`npm run test:load`, 200 clients in bursts of 10 updates of one basket, one read and
+   * compare-and-set per update in turn before: Redis p99 3.4 → 2.7 s; directory 742 answers 503,
+   * locks held past their bound, → none.)
+   */
+  const writeTogether = async (writes: Write[]): Promise<void> => {
+    const { loaded, what } = writes[0] as Write;
+    const alone: Write[] = [];
+    let batch = writes;
+    for (let attempt = 1; batch.length > 0; attempt++) {
+      if (attempt > TOGETHER_ATTEMPTS) {
+        alone.unshift(...batch);
+        break;
+      }
+      let live: LoadedSession | undefined;
+      try {
+        live = await readLive(loaded.id, loaded.key);
+        if (!live) throw vanished(`${what} would have brought it back`);
+      } catch (error) {
+        for (const write of batch) write.reject(error);
+        break;
+      }
+      const done: { write: Write; result: LoadedSession }[] = [];
+      let current = live;
+      let draft: Draft | undefined;
+      for (const write of batch) {
+        const outcome = await settledInTime(() => write.produce(current));
+        if (!outcome) {
+          // Too slow to wait for (it may be waiting for another write of this batch): it goes after.
+          alone.push(write);
+          continue;
+        }
+        if ('error' in outcome) {
+          write.reject(outcome.error);
+          continue;
+        }
+        draft = outcome.value;
+        current = { id: live.id, key: live.key, ...draft, seen: nowSeconds(), record: encodeRecord(sessionName, draft) };
+        done.push({ write, result: current });
+      }
+      batch = [];
+      try {
+        const stored = draft && (await swap(live, draft));
+        if (stored) {
+          (done.at(-1) as { result: LoadedSession }).result = stored;
+          for (const { write, result } of done) write.resolve(result);
+        } else batch = done.map(({ write }) => write);
+      } catch (error) {
+        for (const { write } of done) write.reject(error);
+      }
+    }
+    eachAlone(alone);
   };
 
   /**

@@ -95,12 +95,25 @@ export async function retrying<R>(what: string, attempt: (n: number) => Promise<
   }
 }
 
-function waitAtMost(promise: Promise<void>, ms: number): Promise<void> {
+/** `promise`'s value, or undefined once `ms` have passed (the promise itself goes on). */
+function waitAtMost<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * How `task` settled, or undefined when it took longer than a turn may be waited for (it goes on
+ * running): a task in a batch must not hold the others past the bound a turn has.
+ */
+export function settledInTime<T>(task: () => T | Promise<T>): Promise<{ value: T } | { error: unknown } | undefined> {
+  const settled = (async () => task())().then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
+  return waitAtMost(settled, MAX_WAIT_MS);
 }
 
 /** Runs storage calls for session `sessionName`: any failure that is not already typed becomes a SessionStorageError. */
