@@ -3,7 +3,7 @@
  * newer data, sessions cleared meanwhile) and by value (get + set).
  */
 import { describe, expect, it, vi } from 'vitest';
-import { cookie, defineSessions, encrypted, memoryStorage } from './index.ts';
+import { type Sessions, cookie, defineSessions, encrypted, memoryStorage } from './index.ts';
 import { SECRET, exchange, makeRequest, setCookies, wireValue } from '../test/helpers.ts';
 import { spyStorage } from '../test/spy-storage.ts';
 
@@ -12,6 +12,24 @@ interface Cart {
 }
 
 const add = (item: string) => (cart: Cart | undefined): Cart => ({ items: [...(cart?.items ?? []), item] });
+
+/**
+ * Request X updates the cart and holds the record's turn until `release()`: whatever arrives
+ * meanwhile waits as one batch.
+ */
+function holdTurn(sessions: Sessions<{ cart: Cart }>, id: string) {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const x = exchange(sessions, { cookies: { cart: id } }, (s) =>
+    s.update('cart', async (cart) => {
+      await held;
+      return add('x')(cart);
+    }),
+  );
+  return { release, x };
+}
 
 describe('update() by id', () => {
   it('without a session, fn(undefined) starts one under a new id (created only if absent)', async () => {
@@ -129,17 +147,8 @@ describe('concurrent updates of one session in one process', () => {
 
   it('a request whose update was not the last of its batch writes on top of the later ones: nothing is lost', async () => {
     const { sessions, id, read } = await setUp();
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    // X holds the turn until released; A and B arrive meanwhile and wait as one batch (A first).
-    const x = exchange(sessions, { cookies: { cart: id } }, (s) =>
-      s.update('cart', async (cart) => {
-        await held;
-        return add('x')(cart);
-      }),
-    );
+    // A and B arrive while X holds the turn and wait as one batch (A first).
+    const { release, x } = holdTurn(sessions, id);
     const a = sessions.forRequest(makeRequest({ cookies: { cart: id } }));
     const b = sessions.forRequest(makeRequest({ cookies: { cart: id } }));
     await Promise.all([a.get('cart'), b.get('cart')]);
@@ -161,18 +170,7 @@ describe('a batch of updates: no write holds up or fails the others', () => {
     const sessions = defineSessions({ cart: cookie<Cart>({ storage: memoryStorage() }) });
     const id = wireValue((await exchange(sessions, {}, (s) => s.set('cart', { items: ['a'] }))).response, 'cart');
     const read = async () => (await exchange(sessions, { cookies: { cart: id } }, (s) => s.get('cart'))).result;
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    // X holds the turn until released; whatever arrives meanwhile waits as one batch.
-    const x = exchange(sessions, { cookies: { cart: id } }, (s) =>
-      s.update('cart', async (cart) => {
-        await held;
-        return add('x')(cart);
-      }),
-    );
-    return { sessions, id, read, release, x };
+    return { sessions, id, read, ...holdTurn(sessions, id) };
   };
 
   it('an fn that waits for an earlier write of its batch still settles, and both land', async () => {
