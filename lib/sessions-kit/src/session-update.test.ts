@@ -3,7 +3,7 @@
  * newer data, sessions cleared meanwhile) and by value (get + set).
  */
 import { describe, expect, it, vi } from 'vitest';
-import { type Sessions, cookie, defineSessions, encrypted, memoryStorage } from './index.ts';
+import { type SessionStorage, type Sessions, cookie, defineSessions, encrypted, memoryStorage } from './index.ts';
 import { SECRET, exchange, makeRequest, setCookies, wireValue } from '../test/helpers.ts';
 import { spyStorage } from '../test/spy-storage.ts';
 
@@ -203,6 +203,38 @@ describe('a batch of updates: no write holds up or fails the others', () => {
     expect((await read())?.items).toContain('other');
     expect((await read())?.items).not.toContain('outer');
   }, 30_000);
+
+  it('an fn too slow for its batch runs again alone; update() returns what was stored, not the late first run', async () => {
+    // Compare-and-sets take 300 ms, so the first run (900 ms) finishes while the second one's write is on its way.
+    const inner = memoryStorage();
+    const slowWrites: SessionStorage = {
+      ...inner,
+      compareAndSet: async (...args) => {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return inner.compareAndSet(...args);
+      },
+    };
+    const sessions = defineSessions({ cart: cookie<Cart>({ storage: slowWrites }) });
+    const id = wireValue((await exchange(sessions, {}, (s) => s.set('cart', { items: ['a'] }))).response, 'cart');
+    const { release, x } = holdTurn(sessions, id);
+    let calls = 0;
+    const slow = exchange(sessions, { cookies: { cart: id } }, (s) =>
+      s.update('cart', async (cart) => {
+        if (++calls === 1) {
+          await new Promise((resolve) => setTimeout(resolve, 900));
+          return add('first run')(cart);
+        }
+        return add('second run')(cart);
+      }),
+    );
+    const other = exchange(sessions, { cookies: { cart: id } }, (s) => s.update('cart', add('other')));
+    release();
+    const [, { result }] = await Promise.all([x, slow, other]);
+    expect(calls).toBe(2);
+    const stored = (await exchange(sessions, { cookies: { cart: id } }, (s) => s.get('cart'))).result;
+    expect(stored).toEqual({ items: ['a', 'x', 'other', 'second run'] });
+    expect(result).toEqual(stored);
+  });
 
   it('update then set in one request, sent together: the set stands, in storage and for get()', async () => {
     const { sessions, id, read, release, x } = await setUp();

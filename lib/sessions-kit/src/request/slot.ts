@@ -71,11 +71,16 @@ export class Slot {
     }
     await this.ensureLoaded();
     let next: unknown;
+    let attempts = 0;
     const seq = ++this.writes;
     const saved = await tracker.update(this.loaded, async (live) => {
+      const attempt = ++attempts;
       // A private copy per attempt: an fn that mutates its argument cannot leak into a retry.
-      next = await fn(live === undefined ? undefined : await this.decode(live.payload));
-      return this.draft(session.serializer.serialize(next), live?.times.createdAt, session.owner?.(next));
+      const value = await fn(live === undefined ? undefined : await this.decode(live.payload));
+      // The attempt started last is the one stored: an earlier one the tracker gave up waiting
+      // for (tracker/by-id.ts writeTogether) may still finish after it.
+      if (attempt === attempts) next = value;
+      return this.draft(session.serializer.serialize(value), live?.times.createdAt, session.owner?.(value));
     });
     await this.adopt(saved, next, seq);
     return next;
