@@ -151,9 +151,10 @@ export function byIdTracker(storage: SessionStorage, sessionName: string) {
    * bound goes after the batch (it may be waiting for another write of it), and a batch whose
    * compare-and-set lost TOGETHER_ATTEMPTS times (one of its writes may be writing the record
    * itself) sends each write to try again alone.
-   * (`npm run test:load`, 200 clients in bursts of 10 updates of one basket, one read and
-   * compare-and-set per update in turn before: Redis p99 3.4 → 2.7 s; directory 742 answers 503,
-   * locks held past their bound, → none.)
+   * (`npm run test:load`, 200 clients in bursts of 10 updates of one basket, against one read and
+   * compare-and-set per update in turn: Redis p99 3.4 → 2.7 s; directory 742 answers 503, locks
+   * held past their bound, → none. Sending a lost batch alone at once, without the attempts
+   * together, brought back 12–16 answers 503 on the directory.)
    */
   const writeTogether = async (writes: Write[]): Promise<void> => {
     const { loaded, what } = writes[0] as Write;
