@@ -126,11 +126,6 @@ export interface AppServer {
 }
 
 /**
- * `next start` of the build in `distDir` (see appDir) on 127.0.0.1:`port`, ready once `GET /api/cookie`
- * answers (within 30 s). Server-side sessions go to Redis when `redisUrl` is given, to Postgres
- * when `databaseUrl` is, else to `sessionsDir`.
- */
-/**
  * Idle connections stay open this long (Node's default is 5 s), as in a deployment behind a load
  * balancer (longer than its 60 s idle timeout) or facing browsers directly: otherwise a browser's
  * idle connections close between its bursts of requests, and 200 of them reconnecting at once
@@ -139,6 +134,11 @@ export interface AppServer {
  */
 const KEEP_ALIVE_MS = '65000';
 
+/**
+ * `next start` of the build in `distDir` (see appDir) on 127.0.0.1:`port`, ready once `GET /api/cookie`
+ * answers (within 30 s). Server-side sessions go to Redis when `redisUrl` is given, to Postgres
+ * when `databaseUrl` is, else to `sessionsDir`.
+ */
 export async function startApp(options: {
   distDir: string;
   port: number;

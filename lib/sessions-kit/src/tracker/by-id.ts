@@ -113,7 +113,7 @@ export function byIdTracker(storage: SessionStorage, sessionName: string) {
    */
   const casLoop = (loaded: LoadedSession, produce: Write['produce'], what: string) =>
     new Promise<LoadedSession>((resolve, reject) => {
-      void together(storage, loaded.key, { loaded, produce, what, resolve, reject }, (writes, waited) =>
+      together(storage, loaded.key, { loaded, produce, what, resolve, reject }, (writes, waited) =>
         writes.length === 1 ? writeAlone(writes[0] as Write, waited) : writeTogether(writes),
       );
     });

@@ -49,33 +49,32 @@ export async function inTurn<T>(storage: SessionStorage, key: string, task: (wai
   }
 }
 
-const batches = new WeakMap<SessionStorage, Map<string, { jobs: unknown[]; done?: Promise<void> }>>();
+const batches = new WeakMap<SessionStorage, Map<string, unknown[]>>();
 
 /**
  * Runs `job` in turn for (`storage`, `key`) together with the jobs for that key that arrive while
  * an earlier one holds the turn: they wait as one batch, and `run` gets them all in arrival
- * order. The first job of an idle key runs at once and alone (`waited` false). The returned
- * promise is the batch's `run`.
+ * order. The first job of an idle key runs at once and alone (`waited` false). `run` settles
+ * each job itself.
  */
-export function together<J>(storage: SessionStorage, key: string, job: J, run: (jobs: J[], waited: boolean) => Promise<void>): Promise<void> {
+export function together<J>(storage: SessionStorage, key: string, job: J, run: (jobs: J[], waited: boolean) => Promise<void>): void {
   let byKey = batches.get(storage);
   if (!byKey) {
     byKey = new Map();
     batches.set(storage, byKey);
   }
-  const open = byKey.get(key);
+  const open = byKey.get(key) as J[] | undefined;
   if (open) {
-    open.jobs.push(job);
-    return open.done as Promise<void>;
+    open.push(job);
+    return;
   }
-  const batch: { jobs: J[]; done?: Promise<void> } = { jobs: [job] };
+  const batch = [job];
   byKey.set(key, batch);
   // The batch closes when its turn comes (at once, within this call, for an idle key).
-  batch.done = inTurn(storage, key, (waited) => {
+  void inTurn(storage, key, (waited) => {
     if (byKey.get(key) === batch) byKey.delete(key);
-    return run(batch.jobs, waited);
+    return run(batch, waited);
   });
-  return batch.done;
 }
 
 /**
