@@ -281,6 +281,7 @@ function cookieFrom(response, name) {
  *   session   GET /api/bench/session     decrypt, increment, re-encrypt, Set-Cookie (ours)
  *   constant  GET /api/bench/constant    the same answer with a constant Set-Cookie (Next's own cost)
  *   iron      GET /api/bench/iron        the same route on iron-session (the peer)
+ *   raw       GET /api/bench/raw         the same route written by hand: raw AES-256-GCM + JSON, no library
  *   plain     GET /api/bench             the same handler wrapper without session work (information)
  */
 async function httpTargets(base) {
@@ -298,6 +299,7 @@ async function httpTargets(base) {
   };
   const cookie = await checkCounts('/api/bench/session', 'user_session');
   const ironCookie = await checkCounts('/api/bench/iron', 'iron_session');
+  const rawCookie = await checkCounts('/api/bench/raw', 'raw_session');
 
   const constant = await get('/api/bench/constant', cookie);
   const constantCookie = cookieFrom(constant, 'user_session');
@@ -315,6 +317,7 @@ async function httpTargets(base) {
       session: { url: `${base}/api/bench/session`, cookie },
       constant: { url: `${base}/api/bench/constant`, cookie },
       iron: { url: `${base}/api/bench/iron`, cookie: ironCookie },
+      raw: { url: `${base}/api/bench/raw`, cookie: rawCookie },
       plain: { url: `${base}/api/bench`, cookie },
     },
     cookieBytes: { ours: cookie.length, iron: ironCookie.length },
@@ -486,6 +489,9 @@ function buildRows({ codecResult, storageResult, httpResult }) {
     const vs = (floor, figure, options) =>
       row(figure, median(rps('session')), median(rps(floor)), { ...options, runs: [rps('session'), rps(floor)] });
     rows.push(vs('constant', 'HTTP throughput: session route vs the same answer with a constant Set-Cookie (req/s)', { target: 0.9 }));
+    rows.push(
+      vs('raw', 'HTTP throughput: session route vs the same route written by hand, no library (raw AES-256-GCM + JSON) (req/s)', { target: 0.9 }),
+    );
     rows.push(vs('iron', 'HTTP throughput: session route vs the same route on iron-session (req/s)', { target: 2, times: true }));
     rows.push(vs('plain', 'HTTP throughput: session route vs the handler without session work (req/s)', {}));
     rows.push(
