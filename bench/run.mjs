@@ -466,7 +466,7 @@ function buildRows({ codecResult, storageResult, httpResult }) {
   }
   const storageFrom = rows.length;
   if (storageResult?.throughput) {
-    const targets = { redis: 0.8, redisUpdate: 0.7, memoryList: 0.5, redisList: 0.5, redisLogin: 0.7 };
+    const targets = { redis: 0.8, redisUpdate: 0.7, memoryList: 0.5, redisList: 0.5, redisLogin: 0.7, postgres: 0.8, postgresUpdate: 0.7 };
     for (const [key, s] of Object.entries(storageResult.throughput)) {
       rows.push(row(s.figure, s.ours.median, s.floor.median, { target: targets[key], runs: [s.ours.runs, s.floor.runs] }));
     }

@@ -12,10 +12,15 @@
  *   cachedStorage(directory)    vs that same hand-made write plus a Map, reads from the Map
  *   redisStorage                vs the raw node-redis client: SET key value EX ttl, GET key
  *
- * Atomic update on Redis: each worker owns one by-id cookie session; one op is a request through
- * the public API (forRequest(Request with the cookie) -> update(fn) -> applyTo(Response), the
- * cookie carried to the next request), against the same plumbing by hand around the raw client
- * doing GET, then SET of the modified value (not atomic). Same ~200 B JSON, same change (count + 1).
+ * PostgreSQL (a throwaway cluster, one `pg` Pool of 10 for both sides): ours `read` of a new key,
+ * then `create`, against the same two statements (captured from ours) sent by hand on the pool;
+ * ours with `prepare: true` (the targets) and with default options (information).
+ *
+ * Atomic update on Redis and on PostgreSQL: each worker owns one by-id cookie session; one op is a
+ * request through the public API (forRequest(Request with the cookie) -> update(fn) ->
+ * applyTo(Response), the cookie carried to the next request), against the same plumbing by hand
+ * around the raw client doing GET, then SET of the modified value (Postgres: SELECT, then UPDATE),
+ * not atomic. Same ~200 B JSON, same change (count + 1).
  *
  * Per-user sessions: `sessions.forOwner(name, owner).list()` of an owner with 10 live sessions,
  * against reading those 10 records directly (their keys come from the sessions' ids), on memory
@@ -32,11 +37,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { open, readFile, rename } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import pg from 'pg';
 import { createClient } from 'redis';
 import { type SessionStorage, cachedStorage, cookie, defineSessions, memoryStorage } from '../lib/sessions-kit/src/index.ts';
 import { directoryStorage } from '../lib/sessions-kit/src/directory.ts';
+import { postgresStorage } from '../lib/sessions-kit/src/postgres.ts';
 import { redisStorage } from '../lib/sessions-kit/src/redis.ts';
 import { storageKey } from '../lib/sessions-kit/src/tracker/record.ts';
+import { startPostgresServer } from '../lib/sessions-kit/test/postgres-server.ts';
 import { startRedisServer } from '../lib/sessions-kit/test/redis-server.ts';
 import { arg, concurrentOpsPerSecond, emit, log, median } from './common';
 
@@ -216,13 +224,13 @@ async function updateThroughApi(storage: SessionStorage) {
   return { op, check };
 }
 
-/** The floor: the same Request/Response plumbing by hand, raw GET then SET (not atomic). */
 /** The two raw commands the floor uses (the `redis` client's own signatures). */
 type RawGetSet = {
   get(key: string): Promise<string | null>;
   set(key: string, value: string, options: { expiration: { type: 'EX'; value: number } }): Promise<unknown>;
 };
 
+/** The floor: the same Request/Response plumbing by hand, raw GET then SET (not atomic). */
 function updateFloor(client: RawGetSet): Pair {
   const cookies = Array.from({ length: CONCURRENCY }, (_, w) => `${UPDATE_COOKIE}=${ids[w]}`);
   return async (w) => {
@@ -233,6 +241,57 @@ function updateFloor(client: RawGetSet): Pair {
     await client.set(key, JSON.stringify(next), { expiration: { type: 'EX', value: TTL_SECONDS } });
     new Response(null);
   };
+}
+
+// ---- PostgreSQL ------------------------------------------------------------------------------
+
+const PG_TABLE = 'bench';
+const PG_EXPIRY = `now() + $3::float8 * interval '1 second'`;
+
+/**
+ * Read + write (ours: `read` of a new key, then `create`) against the same SELECT and INSERT,
+ * captured from ours and sent by hand; and the atomic update's floor: SELECT, then UPDATE.
+ */
+async function postgresCases(pool: pg.Pool, prepare: boolean) {
+  const storage = postgresStorage({ pool, table: PG_TABLE, sweep: false, prepare });
+  const sent: string[] = [];
+  const recording = postgresStorage({
+    pool: {
+      query(text: string, params: unknown[]) {
+        sent.push(text);
+        return pool.query(text, params);
+      },
+    },
+    table: PG_TABLE,
+    sweep: false,
+  });
+  await recording.read('capture');
+  await recording.create('capture', values[0] as string, TTL_SECONDS);
+  const [select, insert] = sent.slice(-2) as [string, string];
+  let keys = 0;
+  const ours: Pair = async (_w, i) => {
+    const key = `ours-${prepare}-${keys++}`;
+    if ((await storage.read(key)) !== undefined || !(await storage.create(key, values[i % ID_POOL] as string, TTL_SECONDS))) {
+      throw new Error('postgresStorage did not create a new key.');
+    }
+  };
+  const floor: Pair = async (_w, i) => {
+    const key = `raw-${prepare}-${keys++}`;
+    if ((await pool.query(select, [key])).rows.length === 0) await pool.query(insert, [key, values[i % ID_POOL], TTL_SECONDS]);
+  };
+  // The floor's update rows exist, as the sessions' records do: its UPDATE changes a row.
+  for (let w = 0; w < CONCURRENCY; w++) {
+    await pool.query(`INSERT INTO ${PG_TABLE} (key, value, expires_at) VALUES ($1, $2, ${PG_EXPIRY}) ON CONFLICT DO NOTHING`, [
+      `${PREFIX}raw-update:${ids[w]}`,
+      JSON.stringify(counterFor(w)),
+      TTL_SECONDS,
+    ]);
+  }
+  const raw: RawGetSet = {
+    get: async (key) => ((await pool.query(`SELECT value FROM ${PG_TABLE} WHERE key = $1`, [key])).rows[0]?.value as string | undefined) ?? null,
+    set: (key, value, { expiration }) => pool.query(`UPDATE ${PG_TABLE} SET value = $2, expires_at = ${PG_EXPIRY} WHERE key = $1`, [key, value, expiration.value]),
+  };
+  return { storage, readWrite: { ours, floor }, updateFloor: updateFloor(raw) };
 }
 
 // ---- per-user sessions ------------------------------------------------------------------------
@@ -375,9 +434,12 @@ const result: Record<string, unknown> = {
 };
 
 const redisServer = await startRedisServer();
+const postgresServer = await startPostgresServer();
 let rawClient: { close(): Promise<unknown> } | undefined;
 let ourRedis: ReturnType<typeof redisStorage> | undefined;
-let updateCheck: { op: Pair; check: () => Promise<void> } | undefined;
+let pgPool: pg.Pool | undefined;
+/** Each update figure's own check that every update landed, run after the measurements. */
+const updateChecks: (() => Promise<void>)[] = [];
 try {
   const pairs = '(write+read pairs/s, 32 in flight)';
   const listed = memoryStorage();
@@ -415,13 +477,14 @@ try {
       if ((await client.get(key)) !== values[k]) throw new Error('The floor read back something else.');
     };
     cases.push({ key: 'redis', figure: `storage redisStorage vs raw node-redis SET EX + GET ${pairs}`, ours: pairOn(ourRedis), floor: rawPair });
-    updateCheck = await updateThroughApi(ourRedis);
+    const update = await updateThroughApi(ourRedis);
+    updateChecks.push(update.check);
     cases.push(
       {
         key: 'redisUpdate',
         figure:
           'Redis update() on redisStorage through the API (forRequest, update, applyTo) vs raw node-redis GET then SET (not atomic), same plumbing (updates/s, 32 sessions in flight)',
-        ours: updateCheck.op,
+        ours: update.op,
         floor: updateFloor(client),
       },
       {
@@ -439,18 +502,54 @@ try {
     result.redisError = 'redis-server not found: Redis figures skipped.';
     log(result.redisError);
   }
-  // In-memory and network storages first, then the fsync-bound ones: disk writeback from the
-  // directory runs would otherwise leak into the Redis and memory figures.
-  const quiet = cases.filter((c) => c.key.startsWith('memory') || c.key.startsWith('redis'));
-  const disk = cases.filter((c) => !quiet.includes(c));
-  result.throughput = { ...(await throughput(quiet)), ...(await throughput(disk)) };
-  await updateCheck?.check();
+  if (postgresServer) {
+    log(`storage: PostgreSQL on ${postgresServer.url}`);
+    pgPool = new pg.Pool({ connectionString: postgresServer.url, max: 10 });
+    // With prepared statements (the option that pays on `pg`, the targets' rows), then as by default.
+    for (const prepare of [true, false]) {
+      const postgres = await postgresCases(pgPool, prepare);
+      const update = await updateThroughApi(postgres.storage);
+      updateChecks.push(update.check);
+      const option = prepare ? 'prepare: true' : 'default options';
+      cases.push(
+        {
+          key: prepare ? 'postgres' : 'postgresDefault',
+          figure: `storage postgresStorage (${option}) read + create of a new key vs raw pg sending the same SELECT and INSERT on the same pool (pairs/s, 32 in flight, pool of 10)`,
+          ...postgres.readWrite,
+        },
+        {
+          key: prepare ? 'postgresUpdate' : 'postgresUpdateDefault',
+          figure: `Postgres update() on postgresStorage (${option}) through the API (forRequest, update, applyTo) vs raw pg SELECT then UPDATE (not atomic), same plumbing (updates/s, 32 sessions in flight)`,
+          ours: update.op,
+          floor: postgres.updateFloor,
+        },
+      );
+    }
+  } else {
+    result.postgresError = 'PostgreSQL not found (apt-get install -y postgresql): Postgres figures skipped.';
+    log(result.postgresError);
+  }
+  // Memory and Redis first, then Postgres, then the fsync-bound ones: the database's background
+  // work (autovacuum after the inserts) and the directory runs' disk writeback would otherwise leak
+  // into the figures measured after them.
+  const groups = [/^(memory|redis)/, /^postgres/, /./].map((pattern) => cases.filter((c) => pattern.test(c.key)));
+  const measured = new Set<Case>();
+  const figures = {};
+  for (const group of groups) {
+    const rest = group.filter((c) => !measured.has(c));
+    for (const c of rest) measured.add(c);
+    Object.assign(figures, await throughput(rest));
+  }
+  result.throughput = figures;
+  for (const check of updateChecks) await check();
   log('storage: memory per session (100,000 sessions)');
   result.memory = memory();
 } finally {
   await ourRedis?.close();
   await rawClient?.close().catch(() => undefined);
   await redisServer?.stop();
+  await pgPool?.end();
+  await postgresServer?.destroy();
   for (const dir of [dirOurs, dirCached, dirFloor, dirCachedFloor]) rmSync(dir, { recursive: true, force: true });
 }
 emit(result);

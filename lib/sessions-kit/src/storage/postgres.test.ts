@@ -74,17 +74,21 @@ function definePostgresTests(server: PostgresServerHandle): void {
     return { table, open, close: async () => void (await Promise.all(opened.splice(0).map((storage) => storage.close()))) };
   };
 
-  describeStorageContract('postgresStorage', async () => {
-    const { open, close } = group();
-    return { storage: open(), another: open, cleanup: close };
-  });
-
-  for (const describeRaces of [describeTrackerRaces, describeRequestRaces]) {
-    describeRaces('postgresStorage', async () => {
+  for (const prepare of [false, true]) {
+    const name = prepare ? 'postgresStorage (prepare: true)' : 'postgresStorage';
+    describeStorageContract(name, async () => {
       const { open, close } = group();
-      const handles = [open(), open(), open()];
-      return { handle: (i: number) => handles[i % 3] as PostgresStorage, truth: open(), cleanup: close };
+      const another = () => open({ prepare });
+      return { storage: another(), another, cleanup: close };
     });
+
+    for (const describeRaces of [describeTrackerRaces, describeRequestRaces]) {
+      describeRaces(name, async () => {
+        const { open, close } = group();
+        const handles = [open({ prepare }), open({ prepare }), open({ prepare })];
+        return { handle: (i: number) => handles[i % 3] as PostgresStorage, truth: open({ prepare }), cleanup: close };
+      });
+    }
   }
 
   describe('postgresStorage', () => {
@@ -111,9 +115,10 @@ function definePostgresTests(server: PostgresServerHandle): void {
       ['a table name over 63 characters', { url: server.url, table: 'a'.repeat(64) }],
       ['a zero timeout', { url: server.url, connectTimeoutMs: 0 }],
       ['a fractional timeout', { url: server.url, queryTimeoutMs: 1.5 }],
+      ['prepare that is not a boolean', { url: server.url, prepare: 'yes' as unknown as boolean }],
     ] as [string, PostgresStorageOptions][])('refuses %s with a SessionConfigError that says what to pass', (_, options) => {
       expect(() => postgresStorage(options)).toThrow(SessionConfigError);
-      expect(() => postgresStorage(options)).toThrow(/postgresStorage: `(url|pool|table|connectTimeoutMs|queryTimeoutMs)`|exactly one/);
+      expect(() => postgresStorage(options)).toThrow(/postgresStorage: `(url|pool|table|connectTimeoutMs|queryTimeoutMs|prepare)`|exactly one/);
     });
 
     it('takes `url: process.env.DATABASE_URL` unset at build time, and names the variable at first use', async () => {
@@ -363,6 +368,33 @@ function definePostgresTests(server: PostgresServerHandle): void {
       const { error, ms } = await timeRejection(silent.read('key'));
       expect(error).toBeInstanceOf(SessionStorageError);
       expect(ms).toBeLessThan(200 + 1_500);
+    });
+
+    it('prepare: true prepares each statement once per connection, by default none; two tables share a client', async () => {
+      const client = new pg.Client({ connectionString: server.url });
+      await client.connect();
+      try {
+        const prepared = async () => (await client.query('SELECT name FROM pg_prepared_statements ORDER BY name')).rows.map((row) => row.name as string);
+        const plain = make({ pool: client, table: freshTable() });
+        await plain.create('key', 'value');
+        expect(await plain.read('key')).toBe('value');
+        expect(await prepared()).toEqual([]);
+
+        const [first, second] = [make({ pool: client, table: freshTable(), prepare: true }), make({ pool: client, table: freshTable(), prepare: true })];
+        for (const storage of [first, second]) {
+          expect(await storage.create('key', 'v1')).toBe(true);
+          expect(await storage.compareAndSet('key', 'v1', 'v2')).toBe(true);
+          expect(await storage.read('key')).toBe('v2');
+        }
+        const names = await prepared();
+        // read, create and replace of each table: six statements, each prepared once.
+        expect(names).toHaveLength(6);
+        expect(names.every((n) => n.startsWith('sessions_kit_'))).toBe(true);
+        expect(await first.compareAndSet('key', 'v2', 'v3')).toBe(true);
+        expect(await prepared()).toEqual(names);
+      } finally {
+        await client.end();
+      }
     });
 
     it('close() ends the pool it opened; a pool passed in stays open', async () => {
