@@ -48,10 +48,9 @@ export interface PostgresStorageOptions {
   /**
    * Send each statement as a named prepared statement, parsed and planned once per connection
    * (`npm run bench` on `pg`: read + create 0.98 → 1.38 of raw `pg`, `update()` through the API
-   * 0.48 → 0.89). Needs a client that takes
-   * `query({ name, text, values })` (a `pg` Pool or Client: the `url` pool is one) and connections
-   * that keep their prepared statements: not a pooler in transaction mode (PgBouncer, Supavisor)
-   * unless it supports them. Default false.
+   * 0.48 → 0.89). Needs a client that takes `query({ name, text, values })` (a `pg` Pool or
+   * Client: the `url` pool is one) and connections that keep their prepared statements: not a
+   * pooler in transaction mode (PgBouncer, Supavisor) unless it supports them. Default false.
    */
   prepare?: boolean;
 }
@@ -86,6 +85,7 @@ const SWEEP_BATCH = 1_000;
 const SWEEP_EVERY_MS = 10 * 60_000;
 const LIVE = '(expires_at IS NULL OR expires_at > now())';
 const EXPIRY = `now() + $3::float8 * interval '1 second'`;
+
 /** A `pg` client's other signature, used with `prepare`. */
 interface PreparingClient {
   query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: Array<Record<string, unknown>> }>;
