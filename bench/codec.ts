@@ -9,11 +9,12 @@
  *   node --import tsx bench/codec.ts --out results.json     full run
  *   node --import tsx bench/codec.ts --profile              only the encrypted 1 KB loop (for --cpu-prof)
  */
-import { createCipheriv, createDecipheriv, createHmac, createSecretKey, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes, timingSafeEqual } from 'node:crypto';
 import { serialize } from 'cookie';
 import { sealData, unsealData } from 'iron-session';
 import { CompactEncrypt, compactDecrypt } from 'jose';
 import { cookie, defineSessions, encrypted, signed } from '../lib/sessions-kit/src/index.ts';
+import { aesGcmByHand, readCookie } from './fixture/lib/bench/by-hand.ts';
 import { PAYLOAD_SIZES, type Payload, assertSameJson, emit, log, makePayload, median, opsPerSecond } from './common';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -42,17 +43,6 @@ function responseWith(value: string): Response {
   const response = new Response(null);
   response.headers.append('Set-Cookie', `${NAME}=${value}${ATTRIBUTES}`);
   return response;
-}
-
-/** The cookie `name` from a request's Cookie header, parsed by hand. */
-function readCookie(request: Request, name: string): string | undefined {
-  const header = request.headers.get('cookie');
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq !== -1 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
 }
 
 /** The hand-made round trip; `seal`/`open` are the only parts that differ between floors. */
@@ -89,21 +79,12 @@ async function oursRoundTrip(sessions: OursSessions, data: Payload): Promise<unk
 
 // ---- floors and other libraries ---------------------------------------------------------------
 
-const aesKey = createSecretKey(randomBytes(32));
-
-function aesSeal(text: string): string {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', aesKey, iv);
-  const ciphertext = Buffer.concat([cipher.update(text, 'utf8'), cipher.final()]);
-  return `${iv.toString('base64url')}.${ciphertext.toString('base64url')}.${cipher.getAuthTag().toString('base64url')}`;
-}
-
+const aes = aesGcmByHand(createSecretKey(randomBytes(32)));
+const aesSeal = aes.seal;
 function aesOpen(value: string): string {
-  const [iv, ciphertext, tag] = value.split('.');
-  if (iv === undefined || ciphertext === undefined || tag === undefined) throw new Error('Malformed value.');
-  const decipher = createDecipheriv('aes-256-gcm', aesKey, Buffer.from(iv, 'base64url'), { authTagLength: 16 });
-  decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-  return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
+  const text = aes.open(value);
+  if (text === undefined) throw new Error('The floor could not open its own value.');
+  return text;
 }
 
 const hmacKey = createSecretKey(randomBytes(32));

@@ -47,6 +47,7 @@ import { storageKey } from '../lib/sessions-kit/src/tracker/record.ts';
 import { startPostgresServer } from '../lib/sessions-kit/test/postgres-server.ts';
 import { startRedisServer } from '../lib/sessions-kit/test/redis-server.ts';
 import { arg, concurrentOpsPerSecond, emit, log, median } from './common';
+import { readCookie } from './fixture/lib/bench/by-hand.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const RUN_MS = Number(process.env.BENCH_RUN_MS ?? 1000);
@@ -180,15 +181,6 @@ const bump = (current: Counter | undefined, w: number): Counter => {
 function cookiePairFrom(response: Response, name: string): string | undefined {
   const line = response.headers.getSetCookie().find((c) => c.startsWith(`${name}=`));
   return line?.slice(0, line.indexOf(';'));
-}
-
-/** The cookie `name` from a request's Cookie header, parsed by hand (the floor's plumbing). */
-function readCookie(request: Request, name: string): string | undefined {
-  for (const part of (request.headers.get('cookie') ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq !== -1 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
 }
 
 /**

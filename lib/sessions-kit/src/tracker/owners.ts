@@ -5,9 +5,10 @@
  * from it; within one process the edits that arrive together are written together.
  *
  * It is a hint, the session records are the truth: entries are added before any request can reach
- * a record that names the owner (with a new record, before its id is sent), a login drops the entries whose sessions have ended (expired without a logout, say) as it
- * adds its own, `list` and `revoke` drop the ones they find dead (and `revoke` the ones it ended),
- * and the record goes when its last entry does.
+ * a record that names the owner (with a new record, before its id is sent), a login drops the
+ * entries whose sessions have ended (expired without a logout, say) as it adds its own, `list`
+ * and `revoke` drop the ones they find dead (and `revoke` the ones it ended), and the record goes
+ * when its last entry does.
  * A first login (no index known to this process) tries to create the index with its one entry
  * outright; when the index exists that create fails and the login edits it like any other.
  * An entry younger than a minute is never dropped as dead: its record may be on its way.

@@ -30,25 +30,19 @@ const JWE: JoseFormat<AesGcmKey> = {
   fixed: { alg: 'dir', enc: 'A256GCM' },
   segments: 5,
   prepare: aesGcm,
-  // Synchronous with node:crypto, like signed(): no promise per seal or open, each of which also
-  // runs Next's async hooks (a handler request that reads and writes an encrypted session:
-  // 29 → 21 promises, counted with v8.promiseHooks; bench codec encrypted 0.93 / 0.91 / 0.90 →
-  // 0.98 / 0.97 / 0.95 with the other promise cuts, docs/performance.md).
-  seal(key, header, value) {
+  async seal(key, header, value) {
     const headerB64 = utf8ToBase64url(header);
-    const sealed = key.seal(headerB64, value);
-    const compact = ({ iv, ciphertext, tag }: Awaited<typeof sealed>) => `${headerB64}..${toBase64url(iv)}.${toBase64url(ciphertext)}.${toBase64url(tag)}`;
-    return sealed instanceof Promise ? sealed.then(compact) : compact(sealed);
+    const { iv, ciphertext, tag } = await key.seal(headerB64, value);
+    return `${headerB64}..${toBase64url(iv)}.${toBase64url(ciphertext)}.${toBase64url(tag)}`;
   },
-  open(key, [headerB64, encryptedKey, ivB64, ciphertextB64, tagB64]) {
+  async open(key, [headerB64, encryptedKey, ivB64, ciphertextB64, tagB64]) {
     const iv = fromBase64url(ivB64 as string);
     const tag = fromBase64url(tagB64 as string);
     const ciphertext = fromBase64url(ciphertextB64 as string);
     // `dir`: the encrypted-key segment must be empty.
     if (encryptedKey !== '' || iv?.length !== 12 || tag?.length !== 16 || !ciphertext) return undefined;
-    const plaintext = key.open(headerB64 as string, iv, ciphertext, tag);
-    const text = (bytes: Awaited<typeof plaintext>) => bytes && fromUtf8(bytes);
-    return plaintext instanceof Promise ? plaintext.then(text) : text(plaintext);
+    const plaintext = await key.open(headerB64 as string, iv, ciphertext, tag);
+    return plaintext && fromUtf8(plaintext);
   },
 };
 
