@@ -11,12 +11,11 @@
 // any copy built the same way as copyApp in run.mjs does (the app plus bench/fixture, `next build`).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { SourceMap } from 'node:module';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { forEachSample } from './cpu-profile.mjs';
+import { cpuPerRequest } from './cpu-profile.mjs';
 
 const app = resolve(process.argv[2] ?? '');
 const seconds = Number(process.argv[3] ?? 12);
@@ -63,43 +62,7 @@ writeFileSync(join(profileDir, 'windows.json'), JSON.stringify(windows));
 
 // ---- attribution -----------------------------------------------------------------------------
 
-const maps = new Map();
-/** The original source of a bundled position, through the chunk's .map (cached per chunk). */
-function original(url, line, column) {
-  if (!url.startsWith('file://')) return undefined;
-  const file = fileURLToPath(url);
-  if (!maps.has(file)) maps.set(file, existsSync(`${file}.map`) ? new SourceMap(JSON.parse(readFileSync(`${file}.map`, 'utf8'))) : null);
-  const entry = maps.get(file)?.findEntry(line, column);
-  return entry?.originalSource;
-}
-
-/** Coarse groups, in the order they are tried. */
-function group(frame) {
-  const { functionName, url, lineNumber, columnNumber } = frame;
-  if (functionName === '(garbage collector)') return 'garbage collector';
-  if (functionName === '(idle)' || functionName === '(program)') return null;
-  const source = original(url, lineNumber, columnNumber) ?? url;
-  if (/sessions-kit\/src\//.test(source)) return 'sessions-kit (our code)';
-  if (/lib\/demo\/|bench\/fixture|app\/api\/bench/.test(source)) return 'the route and the demo definitions';
-  if (source.startsWith('node:internal/crypto')) return 'node:crypto (JS side)';
-  if (/undici|abort_controller|node:internal\/webstreams|node:internal\/event_target/.test(source)) return 'Web Request/Response/Headers/streams (undici)';
-  if (/node_modules\/next\/|\.next\/server\//.test(url) || source.startsWith('webpack://next/')) return 'Next.js';
-  if (source.startsWith('node:')) return 'Node (http, net, timers, …)';
-  return 'native / other';
-}
-
-const profiles = readdirSync(profileDir)
-  .filter((f) => f.endsWith('.cpuprofile'))
-  .map((f) => JSON.parse(readFileSync(join(profileDir, f), 'utf8')));
-const perRoute = {};
-for (const [name, window] of Object.entries(windows)) {
-  const totals = new Map();
-  forEachSample(profiles, window, (frame, micros) => {
-    const g = group(frame);
-    if (g) totals.set(g, (totals.get(g) ?? 0) + micros);
-  });
-  perRoute[name] = Object.fromEntries([...totals].map(([g, us]) => [g, us / window.requests]));
-}
+const perRoute = cpuPerRequest(profileDir, windows);
 
 const groups = [...new Set(Object.values(perRoute).flatMap((r) => Object.keys(r)))];
 const sum = (r) => Object.values(r).reduce((a, b) => a + b, 0);

@@ -128,3 +128,27 @@ test('at 1280 px the header keeps its desktop look: the nav on one row below the
     expect(await cutInHeader(page)).toEqual([]);
   }
 });
+
+test.describe('what a visitor typed, at 390 px', () => {
+  test.use({ viewport: PHONES[1], isMobile: true, hasTouch: true });
+
+  test('a 64-character name with no spaces wraps in the counter card instead of widening the page', async ({ page }) => {
+    const name = 'x'.repeat(64);
+    await page.goto('/');
+    await page.getByLabel('Your name').fill(name);
+    await page.getByRole('button', { name: 'Start session' }).tap();
+    await expect(page.getByTestId('greeting')).toContainText(name);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONES[1].width);
+    await expect(page.getByRole('button', { name: 'Count a visit' })).toBeInViewport({ ratio: 1 });
+  });
+
+  test('a long ?next= path wraps in the "Continue to" button instead of widening the page', async ({ page, context, baseURL }) => {
+    const next = `/cart/${'segment'.repeat(20)}`;
+    await signIn(context, baseURL);
+    await page.goto(`/login?next=${encodeURIComponent(next)}`);
+    const link = page.getByRole('link', { name: `Continue to ${next}` });
+    await expect(link).toHaveAttribute('href', next);
+    await expect(link).toBeInViewport({ ratio: 1 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONES[1].width);
+  });
+});

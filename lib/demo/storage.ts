@@ -6,7 +6,7 @@
  * Two separate stores (see SECURITY.md, "Anonymous data"): `accounts` holds logins, `anonymous`
  * holds baskets and carts, which anyone can create with one unauthenticated POST. A flood of
  * anonymous records therefore lands in its own namespace (Redis key prefix, Postgres table, or
- * directory) and can never evict, overwrite or crowd out a login..
+ * directory) and can never evict, overwrite or crowd out a login.
  */
 // No `server-only` guard: the e2e tests import the demo's definitions to mint sessions with them
 // (sessions-kit/testing); its node: imports keep it out of any client bundle regardless.
@@ -48,10 +48,10 @@ export function demoStorages(env: DemoStorageEnv = process.env): DemoStorages {
   const kind = demoStorageKind(env);
   const make = (store: keyof DemoStorages): SessionStorage => {
     return kind === 'redis'
-        ? redisStorage({ url: () => env.REDIS_URL?.trim(), prefix: `${REDIS_PREFIX}${store}:` })
-        : kind === 'postgres'
-          ? postgresStorage({ url: () => env.DATABASE_URL?.trim(), table: `${POSTGRES_TABLE_PREFIX}${store}` })
-          : directoryStorage(path.join(path.resolve(/* turbopackIgnore: true */ env.SESSIONS_DIR ?? '.sessions/store'), store));
+      ? redisStorage({ url: () => env.REDIS_URL?.trim(), prefix: `${REDIS_PREFIX}${store}:` })
+      : kind === 'postgres'
+        ? postgresStorage({ url: () => env.DATABASE_URL?.trim(), table: `${POSTGRES_TABLE_PREFIX}${store}` })
+        : directoryStorage(path.join(path.resolve(/* turbopackIgnore: true */ env.SESSIONS_DIR ?? '.sessions/store'), store));
   };
   return { accounts: make('accounts'), anonymous: make('anonymous') };
 }

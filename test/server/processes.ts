@@ -146,6 +146,8 @@ export async function startApp(options: {
   redisUrl?: string;
   databaseUrl?: string;
   sessionsDir: string;
+  /** Node options before Next's own (e.g. `--cpu-prof`). */
+  nodeArgs?: string[];
 }): Promise<AppServer> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -158,7 +160,7 @@ export async function startApp(options: {
   else delete env.REDIS_URL;
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
   else delete env.DATABASE_URL;
-  const child = startProcess(process.execPath, [NEXT_BIN, 'start', '-H', '127.0.0.1', '-p', String(options.port), '--keepAliveTimeout', KEEP_ALIVE_MS], { env, logFile: options.logFile, cwd: appDir(options.distDir) });
+  const child = startProcess(process.execPath, [...(options.nodeArgs ?? []), NEXT_BIN, 'start', '-H', '127.0.0.1', '-p', String(options.port), '--keepAliveTimeout', KEEP_ALIVE_MS], { env, logFile: options.logFile, cwd: appDir(options.distDir) });
   const base = `http://127.0.0.1:${options.port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {

@@ -16,13 +16,16 @@
  *                           right after the e2e tests built it)
  *     --port-base N         next start on N, redis-server on N+1, N+2 (default: free ports)
  *     --keep-logs           keep the work folder (server logs, session files) and print where it is
+ *     --cpu-prof DIR        next start under `node --cpu-prof`: its profiles go to DIR with the load's
+ *                           window (windows.json); `node bench/cpu-profile.mjs DIR` prints where
+ *                           the server's CPU went, per request
  *
  * Everything it starts runs on 127.0.0.1 and is stopped at the end, whatever happens; the run is
  * capped at 12 minutes. Under CI=true a missing redis-server is a failure, elsewhere a skip.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { loadFailures, runLoad } from './load.ts';
 import { type AppServer, type RedisProcess, buildApp, freePort, startApp, startRedis, stopAll } from './processes.ts';
 import { type PostgresServerHandle, startPostgresServer } from '../../lib/sessions-kit/test/postgres-server.ts';
@@ -49,6 +52,9 @@ const port = async (offset: number) => (portBase === undefined ? freePort() : po
 const clients = positiveInt('clients', 20);
 const ops = positiveInt('ops', 10);
 const redisRequired = process.env.CI === 'true';
+const cpuProfileDir = option('cpu-prof') === undefined ? undefined : resolve(option('cpu-prof') as string);
+/** process.hrtime in µs: the clock of V8 profile timestamps, shared with the server's process. */
+const micros = () => Number(process.hrtime.bigint() / 1000n);
 
 const log = (...parts: unknown[]) => console.log('[server-tests]', ...parts);
 const work = mkdtempSync(join(tmpdir(), 'sessions-kit-server-tests-'));
@@ -114,6 +120,7 @@ async function withServer<T>(
       redisUrl: redis?.url,
       databaseUrl: postgres?.url,
       sessionsDir: join(work, `${label}-sessions`),
+      nodeArgs: cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfileDir] : [],
     });
     try {
       return await fn(app, redis, postgres);
@@ -148,7 +155,13 @@ try {
     const storage = flag('redis') ? 'redis' : flag('postgres') ? 'postgres' : 'directory';
     await test(`load: ${clients} clients × ${ops} operations, bursts of 10 updates (${storage} storage)`, async () => {
       const report = await withServer('load', storage, async (app) => {
+        const startUs = micros();
         const loaded = await runLoad({ base: app.base, clients, ops });
+        if (cpuProfileDir) {
+          mkdirSync(cpuProfileDir, { recursive: true });
+          writeFileSync(join(cpuProfileDir, 'windows.json'), JSON.stringify({ [`load (${storage})`]: { startUs, endUs: micros(), requests: loaded.requests } }));
+          log(`server CPU profile in ${cpuProfileDir} once it stops: node bench/cpu-profile.mjs ${cpuProfileDir}`);
+        }
         log('load report', JSON.stringify(loaded));
         const failures = loadFailures(loaded);
         if (failures.length > 0) throw new Error(failures.join('; '));
