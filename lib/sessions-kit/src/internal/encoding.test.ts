@@ -55,6 +55,23 @@ describe('base64url', () => {
     expect([...(fromBase64url('AQ') ?? [])]).toEqual([1]);
     for (const other of ['AR', 'AQ=', 'AQ==', 'A', 'A+', 'A/', ' AQ', 'AQ\n', 'A.Q']) expect(fromBase64url(other), other).toBeUndefined();
   });
+
+  it('accepts a text exactly when re-encoding what it decodes to gives the same text back', () => {
+    // The definition of canonical, checked against any mix of the alphabet and the characters
+    // decoders also take or skip (base64's `+` and `/`, padding, whitespace, other ASCII, non-ASCII).
+    const char = fc.constantFrom(...'AQgwEIMUYcko048sB_-Zz9+/=. \n!é\u2028');
+    fc.assert(
+      fc.property(fc.array(char, { maxLength: 24 }), (chars) => {
+        const text = chars.join('');
+        const bytes = fromBase64url(text);
+        const reference = Buffer.from(text, 'base64url');
+        const canonical = reference.toString('base64url') === text;
+        expect(bytes !== undefined, JSON.stringify(text)).toBe(canonical);
+        if (bytes) expect([...bytes]).toEqual([...reference]);
+      }),
+      { numRuns: 5000 },
+    );
+  });
 });
 
 describe('hex', () => {

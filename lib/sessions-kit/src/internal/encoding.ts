@@ -68,16 +68,28 @@ export function utf8ToBase64url(text: string): string {
   return NodeBuffer ? NodeBuffer.from(text, 'utf8').toString('base64url') : base64url.encode(text);
 }
 
+/** For a 2- or 3-character tail, the last characters whose unused low bits are zero (4 and 2 bits). */
+const CANONICAL_LAST = ['', '', 'AQgw', 'AEIMQUYcgkosw048'];
+
 /** Strict decode: undefined unless `text` is canonical unpadded base64url. */
 export function fromBase64url(text: string): Uint8Array | undefined {
-  // Decode, then re-encode: only the one canonical spelling comes back equal. With Buffer this is
-  // cheaper than the old regex and tail check (micro-benchmark: 2.9 KB segment 3.5 → 2.1 µs).
+  // The one canonical spelling: no `+`, `/` or `=` (the decoders take base64's alphabet and
+  // padding too), no length of 4n + 1, a last character with its unused bits zero, and a decoded
+  // length that is exactly what the text's length implies: a character a decoder skips or stops
+  // at (whitespace, `.`, `!`) leaves it short. Checked on the text instead of re-encoding the
+  // bytes to compare (micro-benchmark: a 1 KB segment 0.70 → 0.41 µs, a 16-byte one 0.21 → 0.13 µs;
+  // bench, two runs each: encrypted 1 KB 0.83–0.84 → 0.85–0.86 of raw AES-GCM).
+  const length = text.length;
+  const tail = length & 3;
+  if (tail === 1 || text.includes('+') || text.includes('/') || text.includes('=')) return undefined;
+  if (tail !== 0 && !CANONICAL_LAST[tail]?.includes(text.charAt(length - 1))) return undefined;
+  let bytes: Uint8Array;
   try {
-    const bytes = NodeBuffer ? NodeBuffer.from(text, 'base64url') : base64url.decode(text);
-    return toBase64url(bytes) === text ? bytes : undefined;
+    bytes = NodeBuffer ? NodeBuffer.from(text, 'base64url') : base64url.decode(text);
   } catch {
     return undefined;
   }
+  return bytes.length === (length >> 2) * 3 + (tail === 0 ? 0 : tail - 1) ? bytes : undefined;
 }
 
 // ---- hex ----------------------------------------------------------------------------------------

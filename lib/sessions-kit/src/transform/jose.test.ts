@@ -2,10 +2,12 @@
  * What encrypted() and signed() share (jose.ts): secrets, the documented key derivation and
  * kids, key rotation, the header each value carries, and the strict protected-header parser.
  */
+import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { type TransformInput, cookie, defineSessions, encrypted, signed } from '../index.ts';
 import { deriveKey as independentKey, kidOf } from '../../test/helpers.ts';
 import { nonStrictHeaders } from '../../test/protected-values.ts';
+import { encodeCookieValue } from '../transport/wire.ts';
 import { type JoseFormat, type SecretSource, joseTransformer, normalizeSecrets, parseProtectedHeader } from './jose.ts';
 
 const SECRET = 'a-secret-of-at-least-32-characters!!';
@@ -118,6 +120,20 @@ describe('the header each value carries', () => {
     expect(await t.read(await t.write('v'.repeat(4096)))).toBeUndefined();
     expect(open).not.toHaveBeenCalled();
     open.mockRestore();
+  });
+
+  it('encrypted and signed values are base64url and dots only: cookies carry them unencoded, and the next value is encoded again', async () => {
+    const formats = [encrypted({ secret: SECRET }).forSession('s'), signed({ secret: SECRET }).forSession('s')];
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: 'grapheme', maxLength: 80 }), fc.constantFrom(...formats), async (text, format) => {
+        const value = await format.write(text);
+        expect(value).toMatch(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]*)+$/);
+        expect(encodeCookieValue(value)).toBe(value);
+        // transport/wire.ts skips the scan for the value a JOSE format just made, and only for it.
+        expect(encodeCookieValue(`${value};`)).toBe(`${value}%3B`);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('refuses to write text with a lone surrogate', async () => {

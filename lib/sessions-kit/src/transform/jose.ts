@@ -20,7 +20,7 @@
 import { SessionConfigError } from '../errors.ts';
 import { hkdf, sha256 } from '../internal/crypto.ts';
 import { type Bytes, assertWellFormedText, fromBase64url, fromUtf8, toBase64url } from '../internal/encoding.ts';
-import { MAX_WIRE_BYTES } from '../transport/wire.ts';
+import { MAX_WIRE_BYTES, base64urlWireValue } from '../transport/wire.ts';
 import type { OpenedValue, SessionTimes, SessionTransformerFactory } from '../types.ts';
 
 export const MIN_SECRET_LENGTH = 32;
@@ -121,7 +121,8 @@ export function joseTransformer<K>(format: JoseFormat<K>, source: SecretSource):
       async function writeWithTimes(value: string, times: SessionTimes | undefined): Promise<string> {
         assertWellFormedText(value, format.what);
         const [current] = ready ?? (await keys());
-        return format.seal(current!.key, current!.prefix + headerTimes(times), value);
+        const sealed = format.seal(current!.key, current!.prefix + headerTimes(times), value);
+        return base64urlWireValue(typeof sealed === 'string' ? sealed : await sealed);
       }
 
       async function readWithTimes(value: string): Promise<OpenedValue | undefined> {

@@ -113,6 +113,18 @@ export function encodeCookieValue(value: string): string {
   return encoded;
 }
 
+/**
+ * For a value made only of base64url segments and dots (our JOSE formats, by construction):
+ * the encoder's answer is known without the scan, which is 0.8 µs on a 1 KB value and 2.2 µs on
+ * 2.9 KB (micro-benchmark; bench, two codec runs each: encrypted 1 KB 0.85–0.86 → 0.88 of raw
+ * AES-GCM, signed 2.9 KB 0.81–0.84 → 0.84–0.85 of raw HMAC). Returns the value.
+ */
+export function base64urlWireValue(value: string): string {
+  lastValue = value;
+  lastEncoded = value;
+  return value;
+}
+
 export function encodeHeaderValue(value: string): string {
   return /^[\x20-\x24\x26-\x7e]*$/.test(value) ? value : value.replace(/[^\x20-\x24\x26-\x7e]+/gu, encodeURIComponent);
 }
