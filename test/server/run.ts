@@ -52,7 +52,8 @@ const port = async (offset: number) => (portBase === undefined ? freePort() : po
 const clients = positiveInt('clients', 20);
 const ops = positiveInt('ops', 10);
 const redisRequired = process.env.CI === 'true';
-const cpuProfileDir = option('cpu-prof') === undefined ? undefined : resolve(option('cpu-prof') as string);
+const cpuProfileArg = option('cpu-prof');
+const cpuProfileDir = cpuProfileArg === undefined ? undefined : resolve(cpuProfileArg);
 /** process.hrtime in µs: the clock of V8 profile timestamps, shared with the server's process. */
 const micros = () => Number(process.hrtime.bigint() / 1000n);
 
